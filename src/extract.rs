@@ -1,0 +1,456 @@
+//! Extraction: a [`RuleSet`] applied to a document's text gives facts with character spans.
+//!
+//! For a document in language L this runs L's rules (when L has a rule set) and the common
+//! rules, then the country names of L and English. Word boundaries are checked here, outside
+//! the regexes: the regex crate's fast engines cannot handle Unicode `\b` on non-ASCII text,
+//! so rule patterns do without and stay fast (see DESIGN.md, performance traps). Scripts
+//! written without spaces (Han, kana, Hangul particles, Thai …) have no word boundaries.
+//!
+//! Overlaps are resolved so that one stretch of text yields one record: among dates, amounts
+//! and counts, the higher priority wins (amount 40 > date 30 > count 10 by default), then the
+//! longer match, then the earlier one. Country mentions are resolved among themselves (the
+//! longest name wins), since "les Japonais" is both a count's noun and a country mention.
+
+use std::collections::BTreeMap;
+
+use crate::fact::{CountryFact, Extracted, Fact, FactKind};
+use crate::normalize::date::Ymd;
+use crate::normalize::{Context, Groups, normalize};
+use crate::rules::{Rule, RuleGroup, RuleSet};
+
+/// A candidate that did not become a record, and why (for `explain`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Start, in characters.
+    pub start: usize,
+    /// End, in characters, exclusive.
+    pub end: usize,
+    /// The matched text.
+    pub text: String,
+    /// The rule that matched.
+    pub rule_id: String,
+    /// Why it was dropped.
+    pub reason: String,
+}
+
+/// The result of extracting one text.
+#[derive(Clone, Debug, Default)]
+pub struct Extraction {
+    /// Accepted facts, sorted by start, end, kind, rule id.
+    pub facts: Vec<Extracted>,
+    /// Dropped candidates (only collected when asked for).
+    pub rejected: Vec<Rejection>,
+}
+
+/// The name of the rule set applied to a language: the language code, or `common` when the
+/// language has no rules of its own.
+pub fn rule_set_name<'a>(rules: &'a RuleSet, lang: Option<&str>) -> &'a str {
+    lang.and_then(|l| rules.langs.get_key_value(l))
+        .map_or("common", |(k, _)| k.as_str())
+}
+
+/// Word characters for boundary checks: letters and digits of scripts written with spaces.
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() && !is_unspaced(c)
+}
+
+fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF      // Thai, Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables (particles attach to nouns)
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // half-width Katakana
+        | 0x20000..=0x2FFFF) // CJK extensions
+}
+
+/// Whether `text[start..end]` starts and ends at word boundaries.
+pub fn at_boundaries(text: &str, start: usize, end: usize) -> bool {
+    start_ok(text, start) && end_ok(text, end)
+}
+
+/// A candidate in byte offsets.
+#[derive(Clone, Debug)]
+pub struct Candidate<'r> {
+    /// Byte start.
+    pub start: usize,
+    /// Byte end.
+    pub end: usize,
+    /// The rule.
+    pub rule: &'r Rule,
+    /// The normalized fact.
+    pub fact: Fact,
+}
+
+/// A rejected candidate in byte offsets.
+#[derive(Clone, Debug)]
+pub struct ByteRejection<'r> {
+    /// Byte start.
+    pub start: usize,
+    /// Byte end.
+    pub end: usize,
+    /// The rule id.
+    pub rule_id: &'r str,
+    /// Why.
+    pub reason: String,
+}
+
+fn next_char(text: &str, pos: usize) -> usize {
+    pos + text[pos..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// Runs one rule over a text: every match at word boundaries, normalized.
+pub fn match_rule<'r>(
+    rule: &'r Rule,
+    cx: &Context<'_>,
+    text: &str,
+    accepted: &mut Vec<Candidate<'r>>,
+    mut rejected: Option<&mut Vec<ByteRejection<'r>>>,
+) {
+    let mut pos = 0;
+    let mut locs = rule.regex.capture_locations();
+    let names: Vec<(usize, &str)> = rule
+        .regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(i, n)| n.map(|n| (i, n)))
+        .collect();
+    let fact_group = names.iter().find(|(_, n)| *n == "fact").map(|(i, _)| *i);
+    // `limit` shortens the haystack when a match ends inside a word, so that the regex
+    // tries a shorter match from the same place ("$5 more" → "$5", not "$5 m").
+    let mut limit = text.len();
+    while pos <= limit {
+        let Some(whole) = rule.regex.captures_read_at(&mut locs, &text[..limit], pos) else {
+            if limit < text.len() {
+                pos = next_char(text, pos);
+                limit = text.len();
+                continue;
+            }
+            break;
+        };
+        let (ws, we) = trim_span(text, whole.start(), whole.end());
+        if ws >= we {
+            pos = next_char(text, whole.start().max(pos));
+            limit = text.len();
+            continue;
+        }
+        if !start_ok(text, ws) {
+            if let Some(r) = rejected.as_deref_mut() {
+                r.push(ByteRejection {
+                    start: ws,
+                    end: we,
+                    rule_id: &rule.id,
+                    reason: "does not start at a word boundary".into(),
+                });
+            }
+            pos = next_char(text, ws);
+            limit = text.len();
+            continue;
+        }
+        if !end_ok(text, we) {
+            let cut = word_start(text, we);
+            if cut > ws {
+                limit = cut;
+                pos = ws;
+                continue;
+            }
+            if let Some(r) = rejected.as_deref_mut() {
+                r.push(ByteRejection {
+                    start: ws,
+                    end: we,
+                    rule_id: &rule.id,
+                    reason: "does not end at a word boundary".into(),
+                });
+            }
+            pos = next_char(text, ws);
+            limit = text.len();
+            continue;
+        }
+        let (fs, fe) = fact_group
+            .and_then(|i| locs.get(i))
+            .map_or((ws, we), |(s, e)| trim_span(text, s, e));
+        let mut groups = Groups::default();
+        for &(i, name) in &names {
+            if let Some((s, e)) = locs.get(i) {
+                groups.push(name, &text[s..e]);
+            }
+        }
+        for (k, v) in &rule.set {
+            groups.push(k, v);
+        }
+        match normalize(rule.kind, &groups, cx) {
+            Ok(fact) => accepted.push(Candidate {
+                start: fs,
+                end: fe,
+                rule,
+                fact,
+            }),
+            Err(reason) => {
+                if let Some(r) = rejected.as_deref_mut() {
+                    r.push(ByteRejection {
+                        start: fs,
+                        end: fe,
+                        rule_id: &rule.id,
+                        reason,
+                    });
+                }
+            }
+        }
+        pos = we;
+        limit = text.len();
+    }
+}
+
+/// Shrinks a span to exclude surrounding whitespace.
+fn trim_span(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let s = &text[start..end];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    (start + lead, (end - trail).max(start + lead))
+}
+
+fn start_ok(text: &str, start: usize) -> bool {
+    match (
+        text[start..].chars().next(),
+        text[..start].chars().next_back(),
+    ) {
+        (Some(a), Some(b)) => !(is_word(a) && is_word(b)),
+        _ => true,
+    }
+}
+
+fn end_ok(text: &str, end: usize) -> bool {
+    match (text[..end].chars().next_back(), text[end..].chars().next()) {
+        (Some(a), Some(b)) => !(is_word(a) && is_word(b)),
+        _ => true,
+    }
+}
+
+/// The start of the word run that contains byte `pos` (a match ending mid-word).
+fn word_start(text: &str, pos: usize) -> usize {
+    let mut start = pos;
+    for (i, c) in text[..pos].char_indices().rev() {
+        if !is_word(c) {
+            break;
+        }
+        start = i;
+    }
+    start
+}
+
+fn context<'a>(group: &'a RuleGroup, anchor: Option<Ymd>) -> Context<'a> {
+    Context {
+        lexicon: &group.lexicon,
+        number_format: group.number_format,
+        anchor,
+    }
+}
+
+/// Keeps non-overlapping candidates, best first; returns (kept, dropped with reason).
+fn resolve<'r>(mut cands: Vec<Candidate<'r>>) -> (Vec<Candidate<'r>>, Vec<ByteRejection<'r>>) {
+    cands.sort_by(|a, b| {
+        b.rule
+            .priority
+            .cmp(&a.rule.priority)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+            .then(a.rule.id.cmp(&b.rule.id))
+    });
+    // Accepted spans by start; spans never overlap, so a neighbour check suffices.
+    let mut taken: BTreeMap<usize, (usize, &str)> = BTreeMap::new();
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for c in cands {
+        let before = taken.range(..c.end).next_back();
+        let clash = before.filter(|(s, (e, _))| **s < c.end && *e > c.start);
+        if let Some((_, (_, winner))) = clash {
+            dropped.push(ByteRejection {
+                start: c.start,
+                end: c.end,
+                rule_id: &c.rule.id,
+                reason: format!("overlaps {winner}, which has a higher priority or is longer"),
+            });
+            continue;
+        }
+        taken.insert(c.start, (c.end, &c.rule.id));
+        kept.push(c);
+    }
+    (kept, dropped)
+}
+
+/// Converts byte offsets to character offsets in one pass.
+struct CharIndex {
+    map: BTreeMap<usize, usize>,
+}
+
+impl CharIndex {
+    fn new(text: &str, mut bytes: Vec<usize>) -> CharIndex {
+        bytes.sort_unstable();
+        bytes.dedup();
+        let mut map = BTreeMap::new();
+        let mut chars = 0;
+        let mut last = 0;
+        for b in bytes {
+            chars += text[last..b].chars().count();
+            last = b;
+            map.insert(b, chars);
+        }
+        CharIndex { map }
+    }
+
+    fn get(&self, b: usize) -> usize {
+        self.map.get(&b).copied().unwrap_or(0)
+    }
+}
+
+/// Extracts the facts of a text in a language (`None`: common rules and English countries).
+pub fn extract(
+    rules: &RuleSet,
+    lang: Option<&str>,
+    text: &str,
+    anchor: Option<Ymd>,
+    explain: bool,
+) -> Extraction {
+    let mut cands = Vec::new();
+    let mut rejected_bytes = Vec::new();
+    let mut groups: Vec<&RuleGroup> = Vec::with_capacity(2);
+    if let Some(g) = lang.and_then(|l| rules.lang(l)) {
+        groups.push(g);
+    }
+    groups.push(&rules.common);
+    for group in groups {
+        let cx = context(group, anchor);
+        for rule in &group.rules {
+            match_rule(
+                rule,
+                &cx,
+                text,
+                &mut cands,
+                explain.then_some(&mut rejected_bytes),
+            );
+        }
+    }
+    let (kept, dropped) = resolve(cands);
+    if explain {
+        rejected_bytes.extend(dropped);
+    }
+
+    // Countries: longest name first, among countries only.
+    let mut countries: Vec<(usize, usize, usize)> = rules
+        .countries
+        .matcher(lang.unwrap_or("en"))
+        .map(|m| m.candidates(text, |s, e| at_boundaries(text, s, e)))
+        .unwrap_or_default();
+    countries.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut country_kept = Vec::new();
+    for (s, e, row) in countries {
+        let clash = taken
+            .range(..e)
+            .next_back()
+            .is_some_and(|(ts, te)| *ts < e && *te > s);
+        if !clash {
+            taken.insert(s, e);
+            country_kept.push((s, e, row));
+        }
+    }
+
+    let mut offsets: Vec<usize> = Vec::new();
+    offsets.extend(kept.iter().flat_map(|c| [c.start, c.end]));
+    offsets.extend(country_kept.iter().flat_map(|c| [c.0, c.1]));
+    offsets.extend(rejected_bytes.iter().flat_map(|r| [r.start, r.end]));
+    let index = CharIndex::new(text, offsets);
+
+    let mut facts: Vec<Extracted> = kept
+        .into_iter()
+        .map(|c| Extracted {
+            start: index.get(c.start),
+            end: index.get(c.end),
+            text: text[c.start..c.end].to_owned(),
+            rule_id: c.rule.id.clone(),
+            fact: c.fact,
+        })
+        .collect();
+    facts.extend(country_kept.into_iter().map(|(s, e, row)| {
+        let name = rules.countries.name(row);
+        Extracted {
+            start: index.get(s),
+            end: index.get(e),
+            text: text[s..e].to_owned(),
+            rule_id: name.rule_id.clone(),
+            fact: Fact::Country(CountryFact {
+                code: name.code.clone(),
+                form: name.form,
+            }),
+        }
+    }));
+    facts.sort_by(|a, b| {
+        (a.start, a.end, a.fact.kind(), &a.rule_id).cmp(&(
+            b.start,
+            b.end,
+            b.fact.kind(),
+            &b.rule_id,
+        ))
+    });
+    let mut rejected: Vec<Rejection> = rejected_bytes
+        .into_iter()
+        .map(|r| Rejection {
+            start: index.get(r.start),
+            end: index.get(r.end),
+            text: text[r.start..r.end].to_owned(),
+            rule_id: r.rule_id.to_owned(),
+            reason: r.reason,
+        })
+        .collect();
+    rejected.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
+    Extraction { facts, rejected }
+}
+
+/// Countries in first-mention order, without repeats.
+pub fn countries_in_order(facts: &[Extracted]) -> Vec<String> {
+    let mut seen = Vec::new();
+    for f in facts {
+        if let Fact::Country(c) = &f.fact {
+            if !seen.contains(&c.code) {
+                seen.push(c.code.clone());
+            }
+        }
+    }
+    seen
+}
+
+/// Counts facts per kind.
+pub fn count_by_kind(facts: &[Extracted]) -> BTreeMap<FactKind, usize> {
+    let mut m = BTreeMap::new();
+    for f in facts {
+        *m.entry(f.fact.kind()).or_insert(0) += 1;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_reject_glued_letters_but_not_cjk() {
+        let t = "v2 min";
+        assert!(!at_boundaries(t, 1, 6));
+        let t = "在2019年";
+        let s = t.find('2').unwrap();
+        assert!(at_boundaries(t, s, s + 4));
+        let t = "미국의 경제";
+        assert!(at_boundaries(t, 0, "미국".len()));
+    }
+
+    #[test]
+    fn char_index_counts_scalar_values() {
+        let t = "été 2019";
+        let i = CharIndex::new(t, vec![t.find('2').unwrap()]);
+        assert_eq!(i.get(t.find('2').unwrap()), 4);
+    }
+}

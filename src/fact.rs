@@ -1,0 +1,306 @@
+//! The typed facts newsfacts extracts: what a rule match means once normalized.
+//!
+//! [`FactKind`] is the closed set of kinds; adding one breaks the build everywhere it must be
+//! handled (rules, normalizers, output tables). Each fact lists its normalized fields by the
+//! same names as its CSV columns ([`Fact::fields`]), which is what rule examples are checked
+//! against.
+
+use std::fmt;
+
+use crate::normalize::number::Decimal;
+
+/// The kinds of facts, one output table each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FactKind {
+    /// Dates, date ranges and relative dates.
+    Date,
+    /// Money amounts.
+    Amount,
+    /// Counted things: a number and a noun.
+    Count,
+    /// Country mentions.
+    Country,
+}
+
+impl FactKind {
+    /// All kinds, in output order.
+    pub const ALL: [FactKind; 4] = [
+        FactKind::Date,
+        FactKind::Amount,
+        FactKind::Count,
+        FactKind::Country,
+    ];
+
+    /// The singular name used in rule ids, rule files and JSON (`date`, `amount`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactKind::Date => "date",
+            FactKind::Amount => "amount",
+            FactKind::Count => "count",
+            FactKind::Country => "country",
+        }
+    }
+
+    /// Parses the singular name.
+    pub fn parse(s: &str) -> Option<FactKind> {
+        FactKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The output table's file stem (`dates`, `amounts`, …).
+    pub fn table(self) -> &'static str {
+        match self {
+            FactKind::Date => "dates",
+            FactKind::Amount => "amounts",
+            FactKind::Count => "counts",
+            FactKind::Country => "countries",
+        }
+    }
+}
+
+impl fmt::Display for FactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much of a date the text gives. Nothing finer than this is ever invented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Precision {
+    /// A calendar day.
+    Day,
+    /// A week (Monday to Sunday), given as its first and last day.
+    Week,
+    /// A month.
+    Month,
+    /// A quarter, given as its first and last month.
+    Quarter,
+    /// A year.
+    Year,
+}
+
+impl Precision {
+    /// The CSV spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Day => "day",
+            Precision::Week => "week",
+            Precision::Month => "month",
+            Precision::Quarter => "quarter",
+            Precision::Year => "year",
+        }
+    }
+}
+
+/// A word that bounds or softens a count ("more than 30", "about 40").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Qualifier {
+    /// more than, plus de
+    MoreThan,
+    /// less than, moins de
+    LessThan,
+    /// at least, au moins
+    AtLeast,
+    /// at most, au plus
+    AtMost,
+    /// about, environ, une vingtaine
+    About,
+    /// nearly, près de
+    Nearly,
+    /// up to, jusqu'à
+    UpTo,
+}
+
+impl Qualifier {
+    /// All qualifiers (for validating lexicons).
+    pub const ALL: [Qualifier; 7] = [
+        Qualifier::MoreThan,
+        Qualifier::LessThan,
+        Qualifier::AtLeast,
+        Qualifier::AtMost,
+        Qualifier::About,
+        Qualifier::Nearly,
+        Qualifier::UpTo,
+    ];
+
+    /// The CSV spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::MoreThan => "more_than",
+            Qualifier::LessThan => "less_than",
+            Qualifier::AtLeast => "at_least",
+            Qualifier::AtMost => "at_most",
+            Qualifier::About => "about",
+            Qualifier::Nearly => "nearly",
+            Qualifier::UpTo => "up_to",
+        }
+    }
+
+    /// Parses the CSV spelling.
+    pub fn parse(s: &str) -> Option<Qualifier> {
+        Qualifier::ALL.into_iter().find(|q| q.as_str() == s)
+    }
+}
+
+/// How a country is named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CountryForm {
+    /// Its name ("Corée du Nord").
+    Name,
+    /// A short or variant name ("UK", "Czech Republic").
+    Short,
+    /// A demonym or adjective ("nord-coréens").
+    Demonym,
+    /// Its capital, used as a metonym ("Pyongyang").
+    Capital,
+}
+
+impl CountryForm {
+    /// All forms.
+    pub const ALL: [CountryForm; 4] = [
+        CountryForm::Name,
+        CountryForm::Short,
+        CountryForm::Demonym,
+        CountryForm::Capital,
+    ];
+
+    /// The CSV spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CountryForm::Name => "name",
+            CountryForm::Short => "short",
+            CountryForm::Demonym => "demonym",
+            CountryForm::Capital => "capital",
+        }
+    }
+
+    /// Parses the CSV spelling.
+    pub fn parse(s: &str) -> Option<CountryForm> {
+        CountryForm::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// A normalized date, date range or relative date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateFact {
+    /// ISO 8601 at the given precision (`2019`, `2019-05`, `2019-05-14`); `None` when a
+    /// relative date has no anchor to resolve against.
+    pub start: Option<String>,
+    /// The end of a range, same form as `start`; `None` for a single date.
+    pub end: Option<String>,
+    /// How much of the date the text gives.
+    pub precision: Precision,
+    /// Whether the value depends on the anchor (the publication date).
+    pub relative: bool,
+    /// The anchor a relative date was resolved against.
+    pub anchor: Option<String>,
+}
+
+/// A normalized money amount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AmountFact {
+    /// The exact value.
+    pub value: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// True when the surface does not pin the currency down (a bare `$`, "dollars").
+    pub currency_ambiguous: bool,
+    /// A qualifier in front of the amount, if any.
+    pub qualifier: Option<Qualifier>,
+}
+
+/// A normalized count: a number (or range) of something.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountFact {
+    /// The number, when the text gives one.
+    pub value: Option<Decimal>,
+    /// Lower bound of a range or of "dozens".
+    pub min: Option<Decimal>,
+    /// Upper bound of a range.
+    pub max: Option<Decimal>,
+    /// A bounding or softening word.
+    pub qualifier: Option<Qualifier>,
+    /// The counted noun as written.
+    pub unit: String,
+}
+
+/// A country mention.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountryFact {
+    /// ISO 3166-1 alpha-2.
+    pub code: String,
+    /// How the country is named.
+    pub form: CountryForm,
+}
+
+/// A fact of any kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// See [`DateFact`].
+    Date(DateFact),
+    /// See [`AmountFact`].
+    Amount(AmountFact),
+    /// See [`CountFact`].
+    Count(CountFact),
+    /// See [`CountryFact`].
+    Country(CountryFact),
+}
+
+impl Fact {
+    /// Its kind.
+    pub fn kind(&self) -> FactKind {
+        match self {
+            Fact::Date(_) => FactKind::Date,
+            Fact::Amount(_) => FactKind::Amount,
+            Fact::Count(_) => FactKind::Count,
+            Fact::Country(_) => FactKind::Country,
+        }
+    }
+
+    /// The normalized fields by CSV column name; `None` is an empty cell.
+    pub fn fields(&self) -> Vec<(&'static str, Option<String>)> {
+        fn dec(d: Option<&Decimal>) -> Option<String> {
+            d.map(ToString::to_string)
+        }
+        match self {
+            Fact::Date(d) => vec![
+                ("date_start", d.start.clone()),
+                ("date_end", d.end.clone()),
+                ("precision", Some(d.precision.as_str().to_owned())),
+                ("relative", Some(d.relative.to_string())),
+                ("anchor", d.anchor.clone()),
+            ],
+            Fact::Amount(a) => vec![
+                ("value", Some(a.value.to_string())),
+                ("currency", Some(a.currency.clone())),
+                ("currency_ambiguous", Some(a.currency_ambiguous.to_string())),
+                ("qualifier", a.qualifier.map(|q| q.as_str().to_owned())),
+            ],
+            Fact::Count(c) => vec![
+                ("value", dec(c.value.as_ref())),
+                ("min", dec(c.min.as_ref())),
+                ("max", dec(c.max.as_ref())),
+                ("qualifier", c.qualifier.map(|q| q.as_str().to_owned())),
+                ("unit", Some(c.unit.clone())),
+            ],
+            Fact::Country(c) => vec![
+                ("country_code", Some(c.code.clone())),
+                ("form", Some(c.form.as_str().to_owned())),
+            ],
+        }
+    }
+}
+
+/// One extracted fact with its provenance in the document's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extracted {
+    /// Start offset in characters (Unicode scalar values) into the extracted text.
+    pub start: usize,
+    /// End offset in characters, exclusive.
+    pub end: usize,
+    /// The surface text.
+    pub text: String,
+    /// The id of the rule that matched.
+    pub rule_id: String,
+    /// What it means.
+    pub fact: Fact,
+}

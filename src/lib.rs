@@ -1,0 +1,35 @@
+//! newsfacts turns news articles in any language into normalized, provenance-carrying
+//! records of the facts they state: dates, money amounts, counts and countries.
+//!
+//! ```text
+//! inputs ──► ingest ──► decode ──► text ──► lang ──► extract ──► normalize ──► write
+//! (paths)    (walk)     (BOM,      (HTML →  (whatlang (rule sets  (ISO dates,  (CSV tables,
+//!                        meta,      main     + hints)  for lang +  exact        atomic,
+//!                        chardet)   text)              common)     decimals)    sorted)
+//! ```
+//!
+//! Where things live:
+//! * [`ingest`] finds article files; [`decode`] turns bytes into text; [`text`] extracts an
+//!   HTML page's main text and metadata; [`lang`] decides the language.
+//! * [`rules`] loads, compiles and checks rule files; [`extract`] applies them with word
+//!   boundaries and overlap resolution; [`normalize`] turns matches into typed [`fact`]s.
+//! * [`record`] defines the output tables; [`write`] writes them atomically.
+//! * [`pipeline`] wires the stages with parallel workers; [`progress`] draws progress bars;
+//!   [`cli`] is the command line.
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod decode;
+pub mod document;
+pub mod error;
+pub mod extract;
+pub mod fact;
+pub mod ingest;
+pub mod lang;
+pub mod normalize;
+pub mod pipeline;
+pub mod progress;
+pub mod record;
+pub mod rules;
+pub mod text;
+pub mod write;

@@ -1,0 +1,282 @@
+//! Exact decimal numbers and the parsing of numbers as written in news text.
+//!
+//! Values are never floats: a [`Decimal`] is an integer mantissa and a power-of-ten scale,
+//! so "1,2 milliard" is exactly 1200000000. Digits from any script with a decimal digit
+//! block (Arabic-Indic, Persian, Devanagari, full-width …) are read, and group/decimal
+//! separators are resolved from the language's convention with a few unambiguous cues.
+
+use std::fmt;
+
+/// An exact non-negative decimal: `mantissa × 10^-scale`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Decimal {
+    mantissa: u128,
+    scale: u32,
+}
+
+impl Decimal {
+    /// An integer.
+    pub fn from_int(n: u128) -> Decimal {
+        Decimal {
+            mantissa: n,
+            scale: 0,
+        }
+    }
+
+    /// `mantissa × 10^-scale`, normalized (no trailing fractional zeros).
+    pub fn new(mantissa: u128, scale: u32) -> Decimal {
+        let mut d = Decimal { mantissa, scale };
+        while d.scale > 0 && d.mantissa % 10 == 0 {
+            d.mantissa /= 10;
+            d.scale -= 1;
+        }
+        d
+    }
+
+    /// Multiplies by `10^exp`; `None` on overflow.
+    pub fn shift(self, exp: u32) -> Option<Decimal> {
+        if exp <= self.scale {
+            return Some(Decimal::new(self.mantissa, self.scale - exp));
+        }
+        let up = 10u128.checked_pow(exp - self.scale)?;
+        Some(Decimal::new(self.mantissa.checked_mul(up)?, 0))
+    }
+
+    /// Multiplies by an integer; `None` on overflow.
+    pub fn mul_int(self, k: u128) -> Option<Decimal> {
+        Some(Decimal::new(self.mantissa.checked_mul(k)?, self.scale))
+    }
+
+    /// Adds two decimals; `None` on overflow.
+    pub fn add(self, other: Decimal) -> Option<Decimal> {
+        let scale = self.scale.max(other.scale);
+        let a = self
+            .mantissa
+            .checked_mul(10u128.checked_pow(scale - self.scale)?)?;
+        let b = other
+            .mantissa
+            .checked_mul(10u128.checked_pow(scale - other.scale)?)?;
+        Some(Decimal::new(a.checked_add(b)?, scale))
+    }
+
+    /// The integer value when the decimal has no fractional part.
+    pub fn as_int(self) -> Option<u128> {
+        (self.scale == 0).then_some(self.mantissa)
+    }
+
+    /// Parses a plain ASCII decimal (`"12"`, `"1.5"`), as found in lexicons.
+    pub fn parse_plain(s: &str) -> Option<Decimal> {
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let mut mantissa: u128 = 0;
+        for c in int.chars().chain(frac.chars()) {
+            let d = c.to_digit(10)?;
+            mantissa = mantissa.checked_mul(10)?.checked_add(u128::from(d))?;
+        }
+        Some(Decimal::new(mantissa, u32::try_from(frac.len()).ok()?))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let pow = |s: u32| 10u128.checked_pow(s);
+        let (Some(pa), Some(pb)) = (pow(self.scale), pow(other.scale)) else {
+            return self.scale.cmp(&other.scale).reverse();
+        };
+        let (ia, fa) = (self.mantissa / pa, self.mantissa % pa);
+        let (ib, fb) = (other.mantissa / pb, other.mantissa % pb);
+        ia.cmp(&ib).then_with(|| {
+            let s = self.scale.max(other.scale);
+            let up_a = pow(s - self.scale).and_then(|p| fa.checked_mul(p));
+            let up_b = pow(s - other.scale).and_then(|p| fb.checked_mul(p));
+            up_a.cmp(&up_b)
+        })
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.scale == 0 {
+            return write!(f, "{}", self.mantissa);
+        }
+        let digits = self.mantissa.to_string();
+        let scale = self.scale as usize;
+        if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            write!(f, "{int}.{frac}")
+        } else {
+            write!(f, "0.{}{digits}", "0".repeat(scale - digits.len()))
+        }
+    }
+}
+
+/// Zero code points of the decimal digit blocks newsfacts reads (Unicode `Nd` runs).
+const DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+];
+
+/// The value of a decimal digit in any of the supported scripts.
+pub fn digit_value(c: char) -> Option<u32> {
+    let cp = c as u32;
+    DIGIT_ZEROS
+        .iter()
+        .find(|&&zero| cp >= zero && cp < zero + 10)
+        .map(|zero| cp - zero)
+}
+
+/// How a language writes numbers: its decimal separator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberFormat {
+    /// The decimal separator (`.` in English, `,` in French).
+    pub decimal: char,
+}
+
+impl Default for NumberFormat {
+    fn default() -> Self {
+        NumberFormat { decimal: '.' }
+    }
+}
+
+fn is_group_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'' | '\u{2019}' | '\u{66c}'
+    )
+}
+
+/// Parses digits with separators as written ("1 234,5", "1,234.5", "٢٠١٩", "3.000").
+///
+/// Spaces (and `'`, `’`, the Arabic thousands separator) always group. For `.` and `,`: when
+/// both occur, the last is the decimal separator; one kind occurring more than once groups;
+/// occurring once, it is the decimal separator if it is the language's, and otherwise groups
+/// when exactly three digits follow it.
+pub fn parse_digits(s: &str, format: NumberFormat) -> Option<Decimal> {
+    let mut digits = String::with_capacity(s.len());
+    let mut seps: Vec<(usize, char)> = Vec::new();
+    for c in s.trim().chars() {
+        if let Some(d) = digit_value(c) {
+            digits.push(char::from_digit(d, 10)?);
+        } else if is_group_space(c) {
+        } else if c == '.' || c == ',' || c == '\u{66b}' {
+            let c = if c == '\u{66b}' { '.' } else { c };
+            seps.push((digits.len(), c));
+        } else {
+            return None;
+        }
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    let decimal_pos = match seps.as_slice() {
+        [] => None,
+        [.., (pos, last)] => {
+            let kinds_differ = seps.iter().any(|(_, c)| c != last);
+            let count_last = seps.iter().filter(|(_, c)| c == last).count();
+            if kinds_differ {
+                Some(*pos)
+            } else if count_last > 1 {
+                None
+            } else if *last == format.decimal || digits.len() - pos != 3 {
+                Some(*pos)
+            } else {
+                None
+            }
+        }
+    };
+    let (int, frac) = match decimal_pos {
+        Some(pos) => digits.split_at(pos),
+        None => (digits.as_str(), ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let joined = format!("{int}.{frac}");
+    Decimal::parse_plain(joined.trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FR: NumberFormat = NumberFormat { decimal: ',' };
+    const EN: NumberFormat = NumberFormat { decimal: '.' };
+
+    fn p(s: &str, f: NumberFormat) -> String {
+        parse_digits(s, f)
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn french_decimal_comma_and_space_groups() {
+        assert_eq!(p("1,2", FR), "1.2");
+        assert_eq!(p("450 000", FR), "450000");
+        assert_eq!(p("1 234,5", FR), "1234.5");
+        assert_eq!(p("1\u{202f}200", FR), "1200");
+    }
+
+    #[test]
+    fn english_comma_groups_and_point_decimal() {
+        assert_eq!(p("1,234.5", EN), "1234.5");
+        assert_eq!(p("3,000", EN), "3000");
+        assert_eq!(p("34.6", EN), "34.6");
+        assert_eq!(p("1,000,000", EN), "1000000");
+    }
+
+    #[test]
+    fn foreign_separator_with_three_digits_groups() {
+        assert_eq!(p("3.000", FR), "3000");
+        assert_eq!(p("1.5", FR), "1.5");
+        assert_eq!(p("1.234.567", FR), "1234567");
+    }
+
+    #[test]
+    fn native_digits_are_read() {
+        assert_eq!(p("٢٠١٩", EN), "2019");
+        assert_eq!(p("۱۴۰۲", EN), "1402");
+        assert_eq!(p("२०२३", EN), "2023");
+        assert_eq!(p("２０１９", EN), "2019");
+    }
+
+    #[test]
+    fn shift_is_exact() {
+        let d = parse_digits("1,2", FR).unwrap().shift(9).unwrap();
+        assert_eq!(d.to_string(), "1200000000");
+        let d = parse_digits("34.6", EN).unwrap().shift(6).unwrap();
+        assert_eq!(d.to_string(), "34600000");
+        assert_eq!(Decimal::new(5, 3).to_string(), "0.005");
+    }
+
+    #[test]
+    fn overflow_is_none_not_panic() {
+        let d = Decimal::from_int(u128::MAX);
+        assert!(d.shift(3).is_none());
+        assert!(d.mul_int(2).is_none());
+    }
+
+    #[test]
+    fn ordering_compares_values_not_representations() {
+        let d = |s| Decimal::parse_plain(s).unwrap();
+        assert!(d("20") < d("30"));
+        assert!(d("2.5") < d("3"));
+        assert!(d("2.05") < d("2.5"));
+        assert_eq!(d("2.50").cmp(&d("2.5")), std::cmp::Ordering::Equal);
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        assert!(parse_digits("", EN).is_none());
+        assert!(parse_digits("12a", EN).is_none());
+        assert!(parse_digits(",", EN).is_none());
+    }
+}

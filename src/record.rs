@@ -1,0 +1,420 @@
+//! Output rows: the columns of every table (one definition, used for the CSV header, the
+//! rows and `schema.sql`) and the functions that turn documents and facts into rows.
+
+use std::fmt::Write as _;
+
+use crate::document::Document;
+use crate::error::Failure;
+use crate::fact::{Extracted, FactKind};
+
+/// A column's SQL type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlType {
+    /// Text.
+    Text,
+    /// 64-bit integer.
+    Integer,
+    /// Exact decimal.
+    Numeric,
+    /// `true`/`false`.
+    Boolean,
+    /// Floating point.
+    Real,
+}
+
+impl SqlType {
+    fn sql(self) -> &'static str {
+        match self {
+            SqlType::Text => "TEXT",
+            SqlType::Integer => "BIGINT",
+            SqlType::Numeric => "NUMERIC",
+            SqlType::Boolean => "BOOLEAN",
+            SqlType::Real => "DOUBLE PRECISION",
+        }
+    }
+}
+
+/// One column of an output table.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    /// Header name.
+    pub name: &'static str,
+    /// SQL type.
+    pub sql: SqlType,
+    /// What it holds.
+    pub comment: &'static str,
+}
+
+const fn col(name: &'static str, sql: SqlType, comment: &'static str) -> Column {
+    Column { name, sql, comment }
+}
+
+/// `documents.csv`.
+pub const DOCUMENT_COLUMNS: &[Column] = &[
+    col("doc_id", SqlType::Text, "stable id: hash of source"),
+    col("source", SqlType::Text, "the input as named (path or URL)"),
+    col(
+        "final_url",
+        SqlType::Text,
+        "URL after redirects (URL inputs only)",
+    ),
+    col(
+        "fetched_at",
+        SqlType::Text,
+        "fetch time, RFC 3339 (URL inputs only)",
+    ),
+    col(
+        "content_hash",
+        SqlType::Text,
+        "BLAKE3 of the raw bytes, 16 hex digits",
+    ),
+    col("bytes", SqlType::Integer, "size of the raw bytes"),
+    col("media_type", SqlType::Text, "text/html or text/plain"),
+    col(
+        "encoding",
+        SqlType::Text,
+        "WHATWG encoding name the bytes were decoded with",
+    ),
+    col(
+        "encoding_source",
+        SqlType::Text,
+        "bom, declared, meta, utf8 or detected",
+    ),
+    col(
+        "title",
+        SqlType::Text,
+        "title of the page or first line of the text",
+    ),
+    col(
+        "published",
+        SqlType::Text,
+        "publication date or datetime, ISO 8601, as found",
+    ),
+    col("lang", SqlType::Text, "ISO 639-1 language code"),
+    col(
+        "lang_confidence",
+        SqlType::Real,
+        "whatlang confidence (detected languages only)",
+    ),
+    col(
+        "lang_source",
+        SqlType::Text,
+        "given, html, detected or unknown",
+    ),
+    col(
+        "rule_set",
+        SqlType::Text,
+        "rule set applied: a language code, or common",
+    ),
+    col(
+        "chars",
+        SqlType::Integer,
+        "length of the extracted text in characters",
+    ),
+    col(
+        "countries",
+        SqlType::Text,
+        "ISO 3166-1 codes, space-separated, first-mention order",
+    ),
+    col("status", SqlType::Text, "ok"),
+];
+
+/// `errors.csv`.
+pub const ERROR_COLUMNS: &[Column] = &[
+    col("source", SqlType::Text, "the input as named"),
+    col(
+        "stage",
+        SqlType::Text,
+        "ingest, read, decode, text, lang, extract or write",
+    ),
+    col(
+        "kind",
+        SqlType::Text,
+        "stable error kind, e.g. not_found, binary, empty",
+    ),
+    col("message", SqlType::Text, "what went wrong"),
+];
+
+const RECORD_PREFIX: &[Column] = &[
+    col(
+        "record_id",
+        SqlType::Text,
+        "stable id: hash of doc_id, kind, start, end, rule_id",
+    ),
+    col("doc_id", SqlType::Text, "the document (documents.doc_id)"),
+    col(
+        "start",
+        SqlType::Integer,
+        "start offset in Unicode code points into the extracted text, 0-based",
+    ),
+    col(
+        "end",
+        SqlType::Integer,
+        "end offset in Unicode code points, exclusive",
+    ),
+    col("text", SqlType::Text, "the surface text matched"),
+];
+
+const RECORD_SUFFIX: &[Column] = &[
+    col("rule_id", SqlType::Text, "the rule that matched"),
+    col("lang", SqlType::Text, "the document's language"),
+];
+
+const DATE_COLUMNS: &[Column] = &[
+    col(
+        "date_start",
+        SqlType::Text,
+        "ISO 8601 at the given precision (YYYY, YYYY-MM or YYYY-MM-DD); empty when unresolved",
+    ),
+    col(
+        "date_end",
+        SqlType::Text,
+        "end of a range, same form; empty for a single date",
+    ),
+    col(
+        "precision",
+        SqlType::Text,
+        "day, week, month, quarter or year",
+    ),
+    col(
+        "relative",
+        SqlType::Boolean,
+        "true when the value depends on the anchor",
+    ),
+    col(
+        "anchor",
+        SqlType::Text,
+        "the publication date a relative date was resolved against",
+    ),
+];
+
+const AMOUNT_COLUMNS: &[Column] = &[
+    col("value", SqlType::Numeric, "exact decimal value"),
+    col("currency", SqlType::Text, "ISO 4217 code"),
+    col(
+        "currency_ambiguous",
+        SqlType::Boolean,
+        "true when the surface (a bare $) does not pin the currency",
+    ),
+    col(
+        "qualifier",
+        SqlType::Text,
+        "more_than, less_than, at_least, at_most, about, nearly or up_to",
+    ),
+];
+
+const COUNT_COLUMNS: &[Column] = &[
+    col("value", SqlType::Numeric, "the number, exact decimal"),
+    col("min", SqlType::Numeric, "lower bound of a range"),
+    col("max", SqlType::Numeric, "upper bound of a range"),
+    col(
+        "qualifier",
+        SqlType::Text,
+        "more_than, less_than, at_least, at_most, about, nearly or up_to",
+    ),
+    col("unit", SqlType::Text, "the counted noun as written"),
+];
+
+const COUNTRY_COLUMNS: &[Column] = &[
+    col("country_code", SqlType::Text, "ISO 3166-1 alpha-2"),
+    col("form", SqlType::Text, "name, short, demonym or capital"),
+];
+
+/// The kind-specific columns, in the order of `Fact::fields`.
+pub fn kind_columns(kind: FactKind) -> &'static [Column] {
+    match kind {
+        FactKind::Date => DATE_COLUMNS,
+        FactKind::Amount => AMOUNT_COLUMNS,
+        FactKind::Count => COUNT_COLUMNS,
+        FactKind::Country => COUNTRY_COLUMNS,
+    }
+}
+
+/// All columns of a fact table.
+pub fn fact_columns(kind: FactKind) -> Vec<Column> {
+    RECORD_PREFIX
+        .iter()
+        .chain(kind_columns(kind))
+        .chain(RECORD_SUFFIX)
+        .copied()
+        .collect()
+}
+
+/// Header names of a list of columns.
+pub fn header(columns: &[Column]) -> Vec<&'static str> {
+    columns.iter().map(|c| c.name).collect()
+}
+
+/// A row: one optional cell per column (`None` is an unquoted empty field).
+pub type Row = Vec<Option<String>>;
+
+/// Stable record id.
+pub fn record_id(doc_id: &str, kind: FactKind, start: usize, end: usize, rule_id: &str) -> String {
+    let key = format!("{doc_id}\0{}\0{start}\0{end}\0{rule_id}", kind.as_str());
+    blake3::hash(key.as_bytes()).to_hex()[..16].to_owned()
+}
+
+/// The `documents.csv` row of a document.
+pub fn document_row(doc: &Document) -> Row {
+    let countries = crate::extract::countries_in_order(&doc.facts).join(" ");
+    vec![
+        Some(doc.id.clone()),
+        Some(doc.source.clone()),
+        None,
+        None,
+        Some(doc.content_hash.clone()),
+        Some(doc.bytes.to_string()),
+        Some(doc.media_type.as_str().to_owned()),
+        Some(doc.encoding.to_owned()),
+        Some(doc.encoding_source.to_owned()),
+        doc.title.clone(),
+        doc.published.clone(),
+        doc.lang.clone(),
+        doc.lang_confidence.map(|c| c.to_string()),
+        Some(doc.lang_source.as_str().to_owned()),
+        Some(doc.rule_set.clone()),
+        Some(doc.chars.to_string()),
+        (!countries.is_empty()).then_some(countries),
+        Some("ok".to_owned()),
+    ]
+}
+
+/// The row of a fact in its kind's table.
+pub fn fact_row(doc_id: &str, lang: Option<&str>, ex: &Extracted) -> Row {
+    let kind = ex.fact.kind();
+    let mut row = vec![
+        Some(record_id(doc_id, kind, ex.start, ex.end, &ex.rule_id)),
+        Some(doc_id.to_owned()),
+        Some(ex.start.to_string()),
+        Some(ex.end.to_string()),
+        Some(ex.text.clone()),
+    ];
+    row.extend(ex.fact.fields().into_iter().map(|(_, v)| v));
+    row.push(Some(ex.rule_id.clone()));
+    row.push(lang.map(str::to_owned));
+    row
+}
+
+/// The `errors.csv` row of a failure.
+pub fn failure_row(f: &Failure) -> Row {
+    vec![
+        Some(f.source.clone()),
+        Some(f.stage.as_str().to_owned()),
+        Some(f.kind.to_owned()),
+        Some(f.message.clone()),
+    ]
+}
+
+fn create_table(out: &mut String, name: &str, columns: &[Column], key: &str, foreign: bool) {
+    let _ = writeln!(out, "CREATE TABLE {name} (");
+    for c in columns {
+        let not_null = if c.name == key { " PRIMARY KEY" } else { "" };
+        let _ = writeln!(
+            out,
+            "  \"{}\" {}{not_null}, -- {}",
+            c.name,
+            c.sql.sql(),
+            c.comment
+        );
+    }
+    if foreign {
+        let _ = writeln!(out, "  FOREIGN KEY (doc_id) REFERENCES documents (doc_id)");
+    } else {
+        // Drop the trailing comma of the last column.
+        if let Some(pos) = out.rfind(", --") {
+            out.replace_range(pos..pos + 1, "");
+        }
+    }
+    let _ = writeln!(out, ");\n");
+}
+
+/// `schema.sql`: tables that load the CSV files as they are (SQLite, PostgreSQL).
+pub fn schema_sql() -> String {
+    let mut out = String::from(
+        "-- newsfacts output schema. Load each CSV with its header row skipped:\n\
+         --   SQLite:     .import --csv --skip 1 dates.csv dates\n\
+         --   PostgreSQL: \\copy dates FROM 'dates.csv' WITH (FORMAT csv, HEADER true)\n\
+         -- Offsets (start, end) count Unicode code points into the extracted text; end is exclusive.\n\
+         -- Missing values are unquoted empty fields (NULL for COPY).\n\n",
+    );
+    create_table(&mut out, "documents", DOCUMENT_COLUMNS, "doc_id", false);
+    for kind in FactKind::ALL {
+        create_table(
+            &mut out,
+            kind.table(),
+            &fact_columns(kind),
+            "record_id",
+            true,
+        );
+    }
+    create_table(&mut out, "errors", ERROR_COLUMNS, "", false);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::{AmountFact, CountFact, CountryFact, CountryForm, DateFact, Fact, Precision};
+    use crate::normalize::number::Decimal;
+
+    #[test]
+    fn kind_columns_follow_fact_fields() {
+        let facts = [
+            Fact::Date(DateFact {
+                start: None,
+                end: None,
+                precision: Precision::Year,
+                relative: false,
+                anchor: None,
+            }),
+            Fact::Amount(AmountFact {
+                value: Decimal::from_int(1),
+                currency: "EUR".into(),
+                currency_ambiguous: false,
+                qualifier: None,
+            }),
+            Fact::Count(CountFact {
+                value: None,
+                min: None,
+                max: None,
+                qualifier: None,
+                unit: "x".into(),
+            }),
+            Fact::Country(CountryFact {
+                code: "FR".into(),
+                form: CountryForm::Name,
+            }),
+        ];
+        for f in facts {
+            let names: Vec<_> = f.fields().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(names, header(kind_columns(f.kind())), "{:?}", f.kind());
+        }
+    }
+
+    #[test]
+    fn record_ids_are_stable() {
+        assert_eq!(
+            record_id("d", FactKind::Date, 1, 2, "fr.date.x"),
+            record_id("d", FactKind::Date, 1, 2, "fr.date.x")
+        );
+        assert_ne!(
+            record_id("d", FactKind::Date, 1, 2, "fr.date.x"),
+            record_id("d", FactKind::Date, 1, 3, "fr.date.x")
+        );
+    }
+
+    #[test]
+    fn schema_has_every_table() {
+        let s = schema_sql();
+        for t in [
+            "documents",
+            "dates",
+            "amounts",
+            "counts",
+            "countries",
+            "errors",
+        ] {
+            assert!(s.contains(&format!("CREATE TABLE {t} (")), "{t}");
+        }
+    }
+}

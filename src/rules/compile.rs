@@ -1,0 +1,390 @@
+//! Compiling a [`RuleSpec`] into a [`Rule`]: placeholders expanded from the lexicon, the
+//! regex built, the kind's named groups checked. Every problem is reported, not just the
+//! first.
+
+use regex::{Regex, RegexBuilder};
+
+use super::spec::{ExampleSpec, RuleSpec};
+use super::{Example, Lexicon, Rule, RuleError, line_of};
+use crate::fact::FactKind;
+use crate::normalize::number::NumberFormat;
+
+/// Named groups each kind understands.
+fn allowed_groups(kind: FactKind) -> &'static [&'static str] {
+    match kind {
+        FactKind::Date => &[
+            "year",
+            "month",
+            "day",
+            "end_year",
+            "end_month",
+            "end_day",
+            "rel",
+            "weekday",
+            "offset",
+            "unit",
+            "direction",
+            "quarter",
+            "half",
+            "part",
+            "fact",
+        ],
+        FactKind::Amount => &["number", "magnitude", "currency", "qualifier", "fact"],
+        FactKind::Count => &[
+            "number",
+            "min",
+            "max",
+            "magnitude",
+            "approx",
+            "qualifier",
+            "unit",
+            "fact",
+        ],
+        FactKind::Country => &[],
+    }
+}
+
+/// Groups of which a rule of each kind needs at least one, per requirement line.
+fn required_groups(kind: FactKind) -> &'static [&'static [&'static str]] {
+    match kind {
+        FactKind::Date => &[&[
+            "year", "month", "day", "rel", "weekday", "offset", "quarter", "half",
+        ]],
+        FactKind::Amount => &[&["number"], &["currency"]],
+        FactKind::Count => &[&["unit"], &["number", "min", "approx"]],
+        FactKind::Country => &[],
+    }
+}
+
+/// The default overlap priority of a kind: amounts beat dates beat counts.
+pub fn default_priority(kind: FactKind) -> i32 {
+    match kind {
+        FactKind::Amount => 40,
+        FactKind::Date => 30,
+        FactKind::Count => 10,
+        FactKind::Country => 0,
+    }
+}
+
+/// Placeholders that are not lexicon tables.
+pub const BUILTIN_PLACEHOLDERS: &[&str] = &["number", "int", "year", "day", "unit_word"];
+
+/// Everything compiling a rule needs to know about its group.
+pub struct CompileContext<'a> {
+    /// `common` or the language code (rule ids must start with it).
+    pub group: &'a str,
+    /// The group's lexicon.
+    pub lexicon: &'a Lexicon,
+    /// The `{number}` pattern for the group's number format.
+    pub number_pattern: String,
+}
+
+/// The `{number}` pattern: digits in any script with the group's separators.
+pub fn number_pattern(format: NumberFormat, group_chars: &str) -> String {
+    let mut class = String::new();
+    for c in group_chars.chars() {
+        if c == ' ' {
+            class.push_str(r" \u{a0}\u{202f}\u{2009}");
+        } else {
+            class.push_str(&regex::escape(&c.to_string()));
+        }
+    }
+    let dec = regex::escape(&format.decimal.to_string());
+    let dec_class = if format.decimal == '.' {
+        r"[.٫]".to_owned()
+    } else {
+        format!("[{dec}.٫]")
+    };
+    if class.is_empty() {
+        format!(r"\d+(?:{dec_class}\d+)?")
+    } else {
+        format!(r"(?:\d{{1,3}}(?:[{class}]\d{{3}})+|\d+)(?:{dec_class}\d+)?")
+    }
+}
+
+fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    let mut unknown = Vec::new();
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let name = close.map(|c| &after[..c]);
+        match name {
+            Some(name)
+                if !name.is_empty()
+                    && name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                let expansion = match name {
+                    "number" => Some(cx.number_pattern.clone()),
+                    "int" => Some(r"\d+".to_owned()),
+                    "year" => Some(r"\d{4}".to_owned()),
+                    "day" => Some(r"\d{1,2}".to_owned()),
+                    "unit_word" => Some(r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".to_owned()),
+                    table => cx
+                        .lexicon
+                        .table(table)
+                        .map(super::lexicon::Table::alternation),
+                };
+                match expansion {
+                    Some(e) => out.push_str(&e),
+                    None => unknown.push(name.to_owned()),
+                }
+                rest = &after[name.len() + 1..];
+            }
+            _ => {
+                // A regex repetition such as {3} or {1,2}: keep as written.
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    if unknown.is_empty() {
+        return Ok(out);
+    }
+    let mut known: Vec<String> = BUILTIN_PLACEHOLDERS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(cx.lexicon.names().map(str::to_owned))
+        .collect();
+    known.sort();
+    Err(format!(
+        "unknown placeholder {} (known: {})",
+        unknown
+            .iter()
+            .map(|u| format!("{{{u}}}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        known
+            .iter()
+            .map(|k| format!("{{{k}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// Builds a regex with the limits rule patterns need (large lexicon alternations).
+pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(case_insensitive)
+        .size_limit(64 << 20)
+        .dfa_size_limit(64 << 20)
+        .build()
+}
+
+fn valid_id(id: &str, group: &str, kind: &str) -> bool {
+    let mut parts = id.split('.');
+    let (Some(lang), Some(k), Some(shape), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    lang == group
+        && k == kind
+        && !shape.is_empty()
+        && shape
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn example_value(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Compiles one rule, or returns every problem found in it.
+pub fn compile_rule(
+    spec: &RuleSpec,
+    file: &str,
+    source: &str,
+    cx: &CompileContext<'_>,
+) -> Result<Rule, Vec<RuleError>> {
+    let id = spec.id.get_ref().clone();
+    let err = |offset: usize, message: String| RuleError {
+        file: file.to_owned(),
+        line: Some(line_of(source, offset)),
+        rule_id: Some(id.clone()),
+        message,
+    };
+    let mut errors = Vec::new();
+    let kind_text = spec.kind.get_ref();
+    let kind = match FactKind::parse(kind_text) {
+        Some(FactKind::Country) => {
+            errors.push(err(
+                spec.kind.span().start,
+                "kind country is not a regex rule: country names come from countries.csv".into(),
+            ));
+            None
+        }
+        Some(k) => Some(k),
+        None => {
+            errors.push(err(
+                spec.kind.span().start,
+                format!("unknown kind {kind_text:?} (known: date, amount, count)"),
+            ));
+            None
+        }
+    };
+    if !valid_id(&id, cx.group, kind_text) {
+        errors.push(err(
+            spec.id.span().start,
+            format!(
+                "id must be {}.{kind_text}.<shape> with a lowercase snake_case shape",
+                cx.group
+            ),
+        ));
+    }
+    if spec.examples.is_empty() {
+        errors.push(err(
+            spec.id.span().start,
+            "no examples: add at least one `examples = [{ text = \"…\", expect = { … } }]`".into(),
+        ));
+    }
+    let pattern_line = spec.pattern.span().start;
+    let regex = match expand(spec.pattern.get_ref(), cx) {
+        Ok(expanded) => match build_regex(&expanded, !spec.case_sensitive) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                errors.push(err(pattern_line, format!("pattern does not compile: {e}")));
+                None
+            }
+        },
+        Err(message) => {
+            errors.push(err(pattern_line, message));
+            None
+        }
+    };
+    if let (Some(kind), Some(re)) = (kind, &regex) {
+        let allowed = allowed_groups(kind);
+        let names: Vec<&str> = re.capture_names().flatten().collect();
+        for name in &names {
+            if !allowed.contains(name) {
+                errors.push(err(
+                    pattern_line,
+                    format!(
+                        "unknown group (?<{name}>) for kind {kind} (known: {})",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        for key in spec.set.keys() {
+            if !allowed.contains(&key.as_str()) {
+                errors.push(err(
+                    spec.id.span().start,
+                    format!(
+                        "unknown `set` key {key} for kind {kind} (known: {})",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        for need in required_groups(kind) {
+            let present = need
+                .iter()
+                .any(|g| names.contains(g) || spec.set.contains_key(*g));
+            if !present {
+                errors.push(err(
+                    pattern_line,
+                    format!(
+                        "a {kind} rule needs a named group {}",
+                        need.iter()
+                            .map(|g| format!("(?<{g}>…)"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                ));
+            }
+        }
+    }
+    match (kind, regex) {
+        (Some(kind), Some(regex)) if errors.is_empty() => Ok(Rule {
+            id,
+            kind,
+            regex,
+            priority: spec.priority.unwrap_or_else(|| default_priority(kind)),
+            set: spec
+                .set
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            examples: spec.examples.iter().map(compile_example).collect(),
+            counter_examples: spec.counter_examples.clone(),
+            file: file.to_owned(),
+            line: line_of(source, spec.id.span().start),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn compile_example(e: &ExampleSpec) -> Example {
+    Example {
+        text: e.text.clone(),
+        published: e.published.clone(),
+        expect: e
+            .expect
+            .iter()
+            .map(|(k, v)| (k.clone(), example_value(v)))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx(lexicon: &Lexicon) -> CompileContext<'_> {
+        CompileContext {
+            group: "fr",
+            lexicon,
+            number_pattern: number_pattern(NumberFormat { decimal: ',' }, " "),
+        }
+    }
+
+    #[test]
+    fn repetitions_are_not_placeholders() {
+        let lex = Lexicon::default();
+        assert_eq!(
+            expand(r"\d{4}-\d{1,2}", &cx(&lex)).unwrap(),
+            r"\d{4}-\d{1,2}"
+        );
+    }
+
+    #[test]
+    fn unknown_placeholder_lists_known_ones() {
+        let lex = Lexicon::default();
+        let e = expand("{mois}", &cx(&lex)).unwrap_err();
+        assert!(
+            e.starts_with("unknown placeholder {mois} (known: {day}, {int}"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn number_pattern_keeps_groups_of_three() {
+        let re = Regex::new(&format!(
+            "^{}$",
+            number_pattern(NumberFormat { decimal: ',' }, " ")
+        ))
+        .unwrap();
+        assert!(re.is_match("450 000"));
+        assert!(re.is_match("1,2"));
+        assert!(re.is_match("2015"));
+        assert!(!re.is_match("2015 142 1"));
+    }
+
+    #[test]
+    fn id_must_match_folder_and_kind() {
+        assert!(valid_id("fr.date.month_year", "fr", "date"));
+        assert!(!valid_id("en.date.month_year", "fr", "date"));
+        assert!(!valid_id("fr.count.month_year", "fr", "date"));
+        assert!(!valid_id("fr.date.Month", "fr", "date"));
+    }
+}

@@ -1,0 +1,292 @@
+//! Country names per language, from `countries.csv` (generated from CLDR; see
+//! `rules/countries.README.md`), and the matchers that find them.
+//!
+//! A document in language L is searched for L's names and for English names. Matchers are
+//! built the first time a language is needed and shared by all workers.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::RuleError;
+use super::compile::build_regex;
+use crate::fact::CountryForm;
+
+/// One row of `countries.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountryName {
+    /// ISO 3166-1 alpha-2.
+    pub code: String,
+    /// ISO 639-1 language of the name.
+    pub lang: String,
+    /// The text to match.
+    pub name: String,
+    /// How the name names the country.
+    pub form: CountryForm,
+    /// The rule id records carry: `<lang>.country.<form>`.
+    pub rule_id: String,
+}
+
+/// Finds country names in one language's text.
+#[derive(Debug)]
+pub struct CountryMatcher {
+    exact: Option<Regex>,
+    folded: Option<Regex>,
+    exact_names: HashMap<String, usize>,
+    folded_names: HashMap<String, usize>,
+}
+
+impl CountryMatcher {
+    fn build(names: &[CountryName], rows: &[usize]) -> CountryMatcher {
+        let mut exact_names = HashMap::new();
+        let mut folded_names = HashMap::new();
+        for &i in rows {
+            let name = &names[i].name;
+            if name.chars().any(char::is_uppercase) {
+                exact_names.insert(name.clone(), i);
+            } else {
+                folded_names.insert(name.to_lowercase(), i);
+            }
+        }
+        CountryMatcher {
+            exact: alternation(exact_names.keys(), false),
+            folded: alternation(folded_names.keys(), true),
+            exact_names,
+            folded_names,
+        }
+    }
+
+    /// Every candidate `(start, end, row)` in byte offsets, from both matchers, in no
+    /// particular order; `accept` decides (word boundaries) and may reject a match.
+    pub fn candidates(
+        &self,
+        text: &str,
+        mut accept: impl FnMut(usize, usize) -> bool,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (re, folded) in [(&self.exact, false), (&self.folded, true)] {
+            let Some(re) = re else { continue };
+            let mut pos = 0;
+            while pos <= text.len() {
+                let Some(m) = re.find_at(text, pos) else {
+                    break;
+                };
+                let key = if folded {
+                    m.as_str().to_lowercase()
+                } else {
+                    m.as_str().to_owned()
+                };
+                let row = if folded {
+                    self.folded_names.get(&key)
+                } else {
+                    self.exact_names.get(&key)
+                };
+                if let (Some(&row), true) = (row, accept(m.start(), m.end())) {
+                    out.push((m.start(), m.end(), row));
+                    pos = m.end().max(m.start() + 1);
+                } else {
+                    pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn alternation<'a>(
+    names: impl Iterator<Item = &'a String>,
+    case_insensitive: bool,
+) -> Option<Regex> {
+    let mut names: Vec<&String> = names.collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    let alts: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+    build_regex(&alts.join("|"), case_insensitive).ok()
+}
+
+/// All country names and lazily built per-language matchers.
+#[derive(Debug, Default)]
+pub struct Countries {
+    names: Vec<CountryName>,
+    by_lang: BTreeMap<String, Vec<usize>>,
+    matchers: BTreeMap<String, OnceLock<CountryMatcher>>,
+    fips: HashMap<String, String>,
+}
+
+impl Countries {
+    /// Parses `countries.csv` (`code,lang,name,form[,fips]`).
+    pub fn parse(csv_text: &str) -> Result<Countries, Vec<RuleError>> {
+        let file = "countries.csv";
+        let err = |line: Option<usize>, message: String| RuleError {
+            file: file.to_owned(),
+            line,
+            rule_id: None,
+            message,
+        };
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(vec![err(Some(1), e.to_string())]),
+        };
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(c_code), Some(c_lang), Some(c_name), Some(c_form)) =
+            (col("code"), col("lang"), col("name"), col("form"))
+        else {
+            return Err(vec![err(
+                Some(1),
+                "header must name the columns code, lang, name, form (and optionally fips)".into(),
+            )]);
+        };
+        let c_fips = col("fips");
+        let mut countries = Countries::default();
+        let mut errors = Vec::new();
+        for record in reader.records() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(err(e.position().map(|p| p.line() as usize), e.to_string()));
+                    continue;
+                }
+            };
+            let line = record.position().map(|p| p.line() as usize);
+            let get = |i: usize| record.get(i).unwrap_or("").trim();
+            let code = get(c_code);
+            let form_text = get(c_form);
+            let Some(form) = CountryForm::parse(form_text) else {
+                errors.push(err(
+                    line,
+                    format!("unknown form {form_text:?} (known: name, short, demonym, capital)"),
+                ));
+                continue;
+            };
+            if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+                errors.push(err(
+                    line,
+                    format!("code {code:?} is not an ISO 3166-1 alpha-2 code"),
+                ));
+                continue;
+            }
+            let lang = get(c_lang).to_owned();
+            let name = get(c_name).to_owned();
+            if name.is_empty() || lang.is_empty() {
+                errors.push(err(line, "empty name or lang".into()));
+                continue;
+            }
+            if let Some(f) = c_fips.map(|i| get(i)).filter(|f| !f.is_empty()) {
+                countries.fips.insert(code.to_owned(), f.to_owned());
+            }
+            let i = countries.names.len();
+            countries.by_lang.entry(lang.clone()).or_default().push(i);
+            countries.names.push(CountryName {
+                code: code.to_owned(),
+                rule_id: format!("{lang}.country.{}", form.as_str()),
+                lang,
+                name,
+                form,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        countries.matchers = countries
+            .by_lang
+            .keys()
+            .map(|l| (l.clone(), OnceLock::new()))
+            .collect();
+        Ok(countries)
+    }
+
+    /// The row at an index returned by a matcher.
+    pub fn name(&self, row: usize) -> &CountryName {
+        &self.names[row]
+    }
+
+    /// The FIPS 10-4 code of a country, when known.
+    pub fn fips(&self, code: &str) -> Option<&str> {
+        self.fips.get(code).map(String::as_str)
+    }
+
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are no names at all.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The matcher for documents in `lang`: its names plus English names. `None` when there
+    /// are no names at all.
+    pub fn matcher(&self, lang: &str) -> Option<&CountryMatcher> {
+        let key = if self.matchers.contains_key(lang) {
+            lang
+        } else {
+            "en"
+        };
+        let cell = self.matchers.get(key)?;
+        Some(cell.get_or_init(|| {
+            // English first so the document language's names win a clash.
+            let mut rows: Vec<usize> = Vec::new();
+            if key != "en" {
+                rows.extend(self.by_lang.get("en").into_iter().flatten());
+            }
+            rows.extend(self.by_lang.get(key).into_iter().flatten());
+            CountryMatcher::build(&self.names, &rows)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "code,lang,name,form,fips\nKP,fr,Corée du Nord,name,KN\nKP,fr,nord-coréens,demonym,KN\nJP,en,Japan,name,JA\n";
+
+    #[test]
+    fn parses_rows_and_fips() {
+        let c = Countries::parse(CSV).unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.fips("KP"), Some("KN"));
+    }
+
+    #[test]
+    fn french_matcher_includes_english_names_and_folds_lowercase_names() {
+        let c = Countries::parse(CSV).unwrap();
+        let m = c.matcher("fr").unwrap();
+        let text = "La Corée du Nord, les Nord-Coréens et Japan.";
+        let mut found: Vec<_> = m
+            .candidates(text, |_, _| true)
+            .into_iter()
+            .map(|(s, e, r)| (&text[s..e], c.name(r).code.as_str()))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ("Corée du Nord", "KP"),
+                ("Japan", "JP"),
+                ("Nord-Coréens", "KP")
+            ]
+        );
+    }
+
+    #[test]
+    fn capitalized_names_are_case_sensitive() {
+        let c = Countries::parse(CSV).unwrap();
+        let m = c.matcher("en").unwrap();
+        assert!(m.candidates("japan", |_, _| true).is_empty());
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_lines() {
+        let errs =
+            Countries::parse("code,lang,name,form\nkp,fr,X,name\nKP,fr,Y,city\n").unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[0].line, Some(2));
+        assert!(errs[1].message.contains("city"));
+    }
+}

@@ -1,0 +1,261 @@
+//! Lexicons: the word lists rules draw on (month names, magnitude words, currency names …).
+//!
+//! A lexicon file is TOML whose top-level keys are tables (`word = value`) or arrays of
+//! words. A language's lexicon extends the common one. Lexicons serve two purposes: a
+//! `{table}` placeholder in a pattern expands to an alternation of the table's words
+//! (longest first, escaped), and a normalizer looks a matched word up to get its value.
+//!
+//! Case convention (the same as `countries.csv`): a word that contains an uppercase letter
+//! matches exactly as written (`USD`, `M`); a lowercase word matches in any case.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// A lexicon value: an integer (month number, power of ten …) or a string (ISO code …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LexValue {
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(String),
+    /// A word from a list, with no value.
+    Unit,
+}
+
+impl LexValue {
+    /// The integer, if it is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            LexValue::Int(n) => Some(*n),
+            LexValue::Str(s) => s.parse().ok(),
+            LexValue::Unit => None,
+        }
+    }
+
+    /// The string, if it is one (integers are rendered).
+    pub fn as_string(&self) -> Option<String> {
+        match self {
+            LexValue::Int(n) => Some(n.to_string()),
+            LexValue::Str(s) => Some(s.clone()),
+            LexValue::Unit => None,
+        }
+    }
+}
+
+/// One lexicon table.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    entries: Vec<(String, LexValue)>,
+    exact: HashMap<String, usize>,
+    folded: HashMap<String, usize>,
+}
+
+/// Canonical form of a word or matched text for lookup: whitespace runs become one space,
+/// typographic apostrophes become `'`.
+pub fn canonical(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.trim().chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(if c == '\u{2019}' || c == '\u{2bc}' {
+            '\''
+        } else {
+            c
+        });
+    }
+    out
+}
+
+impl Table {
+    /// Adds or replaces a word.
+    pub fn insert(&mut self, word: &str, value: LexValue) {
+        let word = canonical(word);
+        if let Some(&i) = self.exact.get(&word) {
+            self.entries[i].1 = value;
+            return;
+        }
+        let i = self.entries.len();
+        self.exact.insert(word.clone(), i);
+        if !has_upper(&word) {
+            self.folded.insert(word.to_lowercase(), i);
+        }
+        self.entries.push((word, value));
+    }
+
+    /// Looks up matched text: exactly as written, then (for lowercase words) in any case.
+    pub fn get(&self, text: &str) -> Option<&LexValue> {
+        let key = canonical(text);
+        let i = self
+            .exact
+            .get(&key)
+            .or_else(|| self.folded.get(&key.to_lowercase()))?;
+        Some(&self.entries[*i].1)
+    }
+
+    /// Whether the text is one of the words.
+    pub fn contains(&self, text: &str) -> bool {
+        self.get(text).is_some()
+    }
+
+    /// The words and values, in file order.
+    pub fn entries(&self) -> &[(String, LexValue)] {
+        &self.entries
+    }
+
+    /// The regex alternation matching any word: longest first, escaped, whitespace as
+    /// `\s+`, apostrophes as either form, uppercase words case-sensitive.
+    pub fn alternation(&self) -> String {
+        let mut words: Vec<&str> = self.entries.iter().map(|(w, _)| w.as_str()).collect();
+        words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        let alts: Vec<String> = words.iter().map(|w| word_pattern(w)).collect();
+        format!("(?:{})", alts.join("|"))
+    }
+}
+
+fn has_upper(s: &str) -> bool {
+    s.chars().any(char::is_uppercase)
+}
+
+fn word_pattern(word: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in word.split(' ').enumerate() {
+        if i > 0 {
+            out.push_str(r"\s+");
+        }
+        let escaped = regex::escape(part).replace('\'', "['’]");
+        out.push_str(&escaped);
+    }
+    if has_upper(word) {
+        format!("(?-i:{out})")
+    } else {
+        out
+    }
+}
+
+/// A set of named tables.
+#[derive(Clone, Debug, Default)]
+pub struct Lexicon {
+    tables: BTreeMap<String, Table>,
+}
+
+impl Lexicon {
+    /// The table of that name.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Looks a word up in a table.
+    pub fn get(&self, table: &str, text: &str) -> Option<&LexValue> {
+        self.tables.get(table)?.get(text)
+    }
+
+    /// Table names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tables.keys().map(String::as_str)
+    }
+
+    /// Adds every entry of `other`, its words replacing equal words here.
+    pub fn extend(&mut self, other: &Lexicon) {
+        for (name, table) in &other.tables {
+            let mine = self.tables.entry(name.clone()).or_default();
+            for (w, v) in &table.entries {
+                mine.insert(w, v.clone());
+            }
+        }
+    }
+
+    /// Parses a lexicon file's TOML. Errors are messages for people.
+    pub fn from_toml(value: &toml::Table) -> Result<Lexicon, Vec<String>> {
+        let mut lexicon = Lexicon::default();
+        let mut errors = Vec::new();
+        for (name, v) in value {
+            let table = lexicon.tables.entry(name.clone()).or_default();
+            match v {
+                toml::Value::Table(t) => {
+                    for (word, value) in t {
+                        let value = match value {
+                            toml::Value::Integer(n) => LexValue::Int(*n),
+                            toml::Value::String(s) => LexValue::Str(s.clone()),
+                            other => {
+                                errors.push(format!(
+                                    "[{name}] {word:?}: value must be an integer or a string, found {}",
+                                    other.type_str()
+                                ));
+                                continue;
+                            }
+                        };
+                        table.insert(word, value);
+                    }
+                }
+                toml::Value::Array(items) => {
+                    for item in items {
+                        match item.as_str() {
+                            Some(word) => table.insert(word, LexValue::Unit),
+                            None => errors.push(format!(
+                                "{name}: list items must be strings, found {}",
+                                item.type_str()
+                            )),
+                        }
+                    }
+                }
+                other => errors.push(format!(
+                    "{name}: must be a table of words or a list of words, found {}",
+                    other.type_str()
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(lexicon)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex(src: &str) -> Lexicon {
+        Lexicon::from_toml(&src.parse::<toml::Table>().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn alternation_puts_longest_first_and_escapes() {
+        let l = lex("[m]\nmai = 5\n\"janv.\" = 1\njanvier = 1\n");
+        assert_eq!(
+            l.table("m").unwrap().alternation(),
+            r"(?:janvier|janv\.|mai)"
+        );
+    }
+
+    #[test]
+    fn uppercase_words_are_case_sensitive() {
+        let l = lex("[c]\nUSD = \"USD\"\neuros = \"EUR\"\n");
+        let alt = l.table("c").unwrap().alternation();
+        assert!(alt.contains("(?-i:USD)"));
+        assert!(l.get("c", "EUROS").is_some());
+        assert!(l.get("c", "usd").is_none());
+    }
+
+    #[test]
+    fn multiword_lookup_ignores_spacing_and_apostrophes() {
+        let l = lex("[q]\n\"plus de\" = \"more_than\"\n\"jusqu'à\" = \"up_to\"\n");
+        assert!(l.get("q", "plus\u{a0}de").is_some());
+        assert!(l.get("q", "jusqu’à").is_some());
+    }
+
+    #[test]
+    fn extend_overrides_and_adds() {
+        let mut a = lex("[m]\nmai = 5\n");
+        a.extend(&lex("[m]\nmai = 6\njuin = 6\n"));
+        assert_eq!(a.get("m", "mai"), Some(&LexValue::Int(6)));
+        assert_eq!(a.get("m", "juin"), Some(&LexValue::Int(6)));
+    }
+}

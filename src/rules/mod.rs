@@ -1,0 +1,147 @@
+//! Rule sets: loading, compiling and validating the rule files that drive extraction.
+//!
+//! Rules are data (`rules/` in the repo, embedded in the binary; `--rules DIR` at run time).
+//! [`load`] reads every file of a [`RuleFiles`] source, compiles every rule and collects
+//! every problem ([`RuleError`], with file, line and rule id) instead of stopping at the
+//! first; [`check`] runs each rule's inline examples. Both `run` and `rules check` use the
+//! same code, so a rule set that passes the check is the one that runs.
+//!
+//! Layout of a rule folder:
+//! ```text
+//! common/lexicon.toml, common/*.toml   rules and words for every language
+//! <lang>/lexicon.toml, <lang>/*.toml   one folder per ISO 639-1 language
+//! countries.csv                        code,lang,name,form[,fips]
+//! ```
+
+pub mod check;
+pub mod compile;
+pub mod countries;
+pub mod embedded;
+pub mod lexicon;
+pub mod load;
+pub mod spec;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use regex::Regex;
+
+use crate::fact::FactKind;
+use crate::normalize::number::NumberFormat;
+pub use countries::Countries;
+pub use lexicon::Lexicon;
+pub use load::{RuleFiles, load};
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, `<lang>.<kind>.<shape>`; appears in every record the rule produces.
+    pub id: String,
+    /// What it extracts.
+    pub kind: FactKind,
+    /// The compiled pattern (placeholders expanded).
+    pub regex: Regex,
+    /// Overlap priority: higher wins, then the longer match.
+    pub priority: i32,
+    /// Constant group values.
+    pub set: Vec<(String, String)>,
+    /// Inline examples.
+    pub examples: Vec<Example>,
+    /// Texts that must not match.
+    pub counter_examples: Vec<String>,
+    /// The file it came from, relative to the rule folder.
+    pub file: String,
+    /// Its line in that file.
+    pub line: usize,
+}
+
+/// An inline example of a rule.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// Text to match.
+    pub text: String,
+    /// Anchor for relative dates.
+    pub published: Option<String>,
+    /// Expected fields (`text` or CSV column names) and values.
+    pub expect: Vec<(String, String)>,
+}
+
+/// The rules and lexicon of one language (or of `common`).
+#[derive(Debug)]
+pub struct RuleGroup {
+    /// `common` or an ISO 639-1 code.
+    pub name: String,
+    /// The lexicon: common words extended by the language's.
+    pub lexicon: Lexicon,
+    /// How the language writes numbers.
+    pub number_format: NumberFormat,
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+}
+
+/// A whole compiled rule set.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// Rules for every language.
+    pub common: RuleGroup,
+    /// Rules per language code.
+    pub langs: BTreeMap<String, RuleGroup>,
+    /// Country names per language.
+    pub countries: Countries,
+    /// Where the rules came from (`embedded` or a folder).
+    pub origin: String,
+    /// Hash of every file's path and content.
+    pub fingerprint: String,
+    /// Hash of each file.
+    pub file_fingerprints: BTreeMap<String, String>,
+}
+
+impl RuleSet {
+    /// The rule group for a language, if there is one.
+    pub fn lang(&self, code: &str) -> Option<&RuleGroup> {
+        self.langs.get(code)
+    }
+
+    /// Every rule, common first.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.common
+            .rules
+            .iter()
+            .chain(self.langs.values().flat_map(|g| g.rules.iter()))
+    }
+}
+
+/// A problem in a rule file, located for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    /// File, relative to the rule folder.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The rule concerned, when there is one.
+    pub rule_id: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(id) = &self.rule_id {
+            write!(f, ": rule {id}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
