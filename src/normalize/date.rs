@@ -476,18 +476,18 @@ mod tests {
     fn lexicon() -> Lexicon {
         let src = r#"
 [month]
-mai = 5
-décembre = 12
+"mai" = 5
+"décembre" = 12
 [relative]
-hier = "day-1"
+"hier" = "day-1"
 "cette année" = "year+0"
 "la semaine dernière" = "week-1"
 [weekday]
-mardi = 2
+"mardi" = 2
 [time_unit]
-jours = "day"
+"jours" = "day"
 [part]
-début = "early"
+"début" = "early"
 "#;
         Lexicon::from_toml(&src.parse().unwrap()).unwrap()
     }
