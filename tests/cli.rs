@@ -142,3 +142,13 @@ fn text_command_prints_main_text_and_meta() {
     assert_eq!(meta["media_type"], "text/html");
     let (_, _) = read_csv(&crate::util::repo().join("output/documents.csv"));
 }
+
+#[test]
+fn explain_shows_records_and_rejected_candidates_with_reasons() {
+    let r = newsfacts(&["explain", "--lang", "fr", "Un rapport de 142 pages, 2 min read, de décembre 2015 à mai 2019."]);
+    assert_eq!(r.status.code(), Some(0));
+    let out = String::from_utf8(r.stdout).unwrap();
+    assert!(out.contains("\"142 pages\"  value=142 unit=pages  [fr.count.number]"), "{out}");
+    assert!(out.contains("\"2 min\"  [fr.count.number]  unit \"min\" is in the lexicon's [unit_stop] table"), "{out}");
+    assert!(out.contains("\"mai 2019\"  [fr.date.month_year]  overlaps fr.date.range_month_year"), "{out}");
+}

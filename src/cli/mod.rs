@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
+mod explain;
 mod extract;
 mod rules;
 mod run;
@@ -52,6 +53,8 @@ enum Command {
     Extract(extract::ExtractArgs),
     /// Print the main text newsfacts extracts from a file.
     Text(text::TextArgs),
+    /// Show which rules matched what in a text or file, and which candidates were dropped.
+    Explain(explain::ExplainArgs),
 }
 
 /// `--rules DIR`, shared by the commands that load rules.
@@ -137,6 +140,7 @@ pub fn main() -> ExitCode {
         Command::Rules(cmd) => rules::run(&cmd),
         Command::Extract(args) => extract::run(&args),
         Command::Text(args) => text::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     status.into()
 }
