@@ -1,7 +1,7 @@
 //! Failures that end one document's journey through the pipeline.
 //!
 //! A [`Failure`] is one row of `errors.csv`: which source, at which [`Stage`], what kind of
-//! problem (a stable snake_case word) and a message for people. Stage modules keep their own
+//! problem (a stable `snake_case` word) and a message for people. Stage modules keep their own
 //! error enums; they convert into a `Failure` at the pipeline boundary.
 
 use std::fmt;
@@ -53,7 +53,7 @@ pub struct Failure {
     pub source: String,
     /// Where it failed.
     pub stage: Stage,
-    /// A stable snake_case word naming the problem, e.g. `not_found`, `binary`, `empty`.
+    /// A stable `snake_case` word naming the problem, e.g. `not_found`, `binary`, `empty`.
     pub kind: &'static str,
     /// What went wrong and, where possible, what to do about it.
     pub message: String,

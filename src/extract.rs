@@ -242,7 +242,7 @@ fn word_start(text: &str, pos: usize) -> usize {
     start
 }
 
-fn context<'a>(group: &'a RuleGroup, anchor: Option<Ymd>) -> Context<'a> {
+fn context(group: &RuleGroup, anchor: Option<Ymd>) -> Context<'_> {
     Context {
         lexicon: &group.lexicon,
         number_format: group.number_format,
@@ -251,7 +251,7 @@ fn context<'a>(group: &'a RuleGroup, anchor: Option<Ymd>) -> Context<'a> {
 }
 
 /// Keeps non-overlapping candidates, best first; returns (kept, dropped with reason).
-fn resolve<'r>(mut cands: Vec<Candidate<'r>>) -> (Vec<Candidate<'r>>, Vec<ByteRejection<'r>>) {
+fn resolve(mut cands: Vec<Candidate<'_>>) -> (Vec<Candidate<'_>>, Vec<ByteRejection<'_>>) {
     cands.sort_by(|a, b| {
         b.rule
             .priority
@@ -414,10 +414,10 @@ pub fn extract(
 pub fn countries_in_order(facts: &[Extracted]) -> Vec<String> {
     let mut seen = Vec::new();
     for f in facts {
-        if let Fact::Country(c) = &f.fact {
-            if !seen.contains(&c.code) {
-                seen.push(c.code.clone());
-            }
+        if let Fact::Country(c) = &f.fact
+            && !seen.contains(&c.code)
+        {
+            seen.push(c.code.clone());
         }
     }
     seen

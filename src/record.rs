@@ -322,13 +322,13 @@ fn create_table(out: &mut String, name: &str, columns: &[Column], key: &str, for
     } else {
         // Drop the trailing comma of the last column.
         if let Some(pos) = out.rfind(", --") {
-            out.replace_range(pos..pos + 1, "");
+            out.replace_range(pos..=pos, "");
         }
     }
     let _ = writeln!(out, ");\n");
 }
 
-/// `schema.sql`: tables that load the CSV files as they are (SQLite, PostgreSQL).
+/// `schema.sql`: tables that load the CSV files as they are (`SQLite`, `PostgreSQL`).
 pub fn schema_sql() -> String {
     let mut out = String::from(
         "-- newsfacts output schema. Load each CSV with its header row skipped:\n\

@@ -8,9 +8,17 @@ use crate::util::{column, newsfacts, newsfacts_stdin, read_csv};
 fn bad_inputs_become_error_rows_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("good.txt"), "Le 14 mai 2019, 17 pays ont signé à Paris.").unwrap();
+    std::fs::write(
+        d.join("good.txt"),
+        "Le 14 mai 2019, 17 pays ont signé à Paris.",
+    )
+    .unwrap();
     std::fs::write(d.join("empty.txt"), "").unwrap();
-    std::fs::write(d.join("image.txt"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01").unwrap();
+    std::fs::write(
+        d.join("image.txt"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+    )
+    .unwrap();
     // A dangling link cannot be read, even by root (for whom permissions do not apply).
     #[cfg(unix)]
     std::os::unix::fs::symlink(d.join("gone.txt"), d.join("unreadable.txt")).unwrap();
@@ -39,9 +47,19 @@ fn bad_inputs_become_error_rows_and_the_run_goes_on() {
     expected.sort();
     assert_eq!(pairs, expected);
     // One stderr line per failure.
-    assert_eq!(stderr.lines().filter(|l| l.starts_with("newsfacts: ") && !l.contains("documents (")).count(), expected.len(), "{stderr}");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("newsfacts: ") && !l.contains("documents ("))
+            .count(),
+        expected.len(),
+        "{stderr}"
+    );
     assert_eq!(column(&out.join("documents.csv"), "lang"), vec!["fr"]);
-    assert_eq!(column(&out.join("dates.csv"), "date_start"), vec!["2019-05-14"]);
+    assert_eq!(
+        column(&out.join("dates.csv"), "date_start"),
+        vec!["2019-05-14"]
+    );
 }
 
 #[test]
@@ -49,9 +67,19 @@ fn quiet_run_prints_nothing_and_exit_code_zero_on_success() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.txt"), "Yesterday 40 boats left.").unwrap();
     let out = dir.path().join("out");
-    let r = newsfacts(&["run", dir.path().join("a.txt").to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
+    let r = newsfacts(&[
+        "run",
+        dir.path().join("a.txt").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
     assert_eq!(r.status.code(), Some(0));
-    assert!(r.stderr.is_empty(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        r.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     assert!(r.stdout.is_empty());
 }
 
@@ -69,14 +97,24 @@ fn invalid_rules_exit_2_naming_file_line_and_rule_and_write_nothing() {
         "[[rule]]\nid = \"fr.date.a\"\nkind = \"date\"\npattern = '{mois}'\nexamples = [{ text = \"x\" }]\n",
     );
     let out = dir.path().join("out");
-    let r = newsfacts(&["run", "fixtures", "--rules", rules.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let r = newsfacts(&[
+        "run",
+        "fixtures",
+        "--rules",
+        rules.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(r.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(
         stderr.contains("fr/dates.toml:4: rule fr.date.a: unknown placeholder {mois}"),
         "{stderr}"
     );
-    assert!(!out.exists(), "nothing may be written when the rules are invalid");
+    assert!(
+        !out.exists(),
+        "nothing may be written when the rules are invalid"
+    );
 }
 
 #[test]
@@ -90,13 +128,21 @@ fn rules_check_reports_failing_examples() {
     let r = newsfacts(&["rules", "check", "--rules", rules.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&r.stderr);
-    assert!(stderr.contains("rule fr.date.year: example \"en 2019\": expected {date_start=2018}"), "{stderr}");
+    assert!(
+        stderr.contains("rule fr.date.year: example \"en 2019\": expected {date_start=2018}"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn builtin_rules_pass_their_own_check() {
     let r = newsfacts(&["rules", "check"]);
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
 }
 
 #[test]
@@ -115,12 +161,22 @@ fn extract_jsonl_keeps_going_after_a_bad_line_and_counts_characters() {
         .collect();
     assert_eq!(lines.len(), 3);
     let first = &lines[0]["records"];
-    let amount = first.as_array().unwrap().iter().find(|r| r["kind"] == "amount").unwrap();
+    let amount = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "amount")
+        .unwrap();
     assert_eq!(amount["value"], "2000000000");
     assert_eq!(amount["currency"], "USD");
     // "Le 14 mai 2019, Pyongyang a volé " is 33 characters (é is one), more bytes.
     assert_eq!(amount["start"], 33);
-    assert!(lines[1]["error"].as_str().unwrap().starts_with("bad input line"));
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad input line")
+    );
     let second = lines[2]["records"].as_array().unwrap();
     let date = second.iter().find(|r| r["kind"] == "date").unwrap();
     assert_eq!(date["date_start"], "2024-03-12");
@@ -145,10 +201,26 @@ fn text_command_prints_main_text_and_meta() {
 
 #[test]
 fn explain_shows_records_and_rejected_candidates_with_reasons() {
-    let r = newsfacts(&["explain", "--lang", "fr", "Un rapport de 142 pages, 2 min read, de décembre 2015 à mai 2019."]);
+    let r = newsfacts(&[
+        "explain",
+        "--lang",
+        "fr",
+        "Un rapport de 142 pages, 2 min read, de décembre 2015 à mai 2019.",
+    ]);
     assert_eq!(r.status.code(), Some(0));
     let out = String::from_utf8(r.stdout).unwrap();
-    assert!(out.contains("\"142 pages\"  value=142 unit=pages  [fr.count.number]"), "{out}");
-    assert!(out.contains("\"2 min\"  [fr.count.number]  unit \"min\" is in the lexicon's [unit_stop] table"), "{out}");
-    assert!(out.contains("\"mai 2019\"  [fr.date.month_year]  overlaps fr.date.range_month_year"), "{out}");
+    assert!(
+        out.contains("\"142 pages\"  value=142 unit=pages  [fr.count.number]"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\"2 min\"  [fr.count.number]  unit \"min\" is in the lexicon's [unit_stop] table"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"mai 2019\"  [fr.date.month_year]  overlaps fr.date.range_month_year"),
+        "{out}"
+    );
 }

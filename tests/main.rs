@@ -1,4 +1,5 @@
 //! Integration tests: drive the `newsfacts` binary. One test binary (see STYLE.md §6).
+#![allow(clippy::unwrap_used)]
 
 mod cli;
 mod pipeline;

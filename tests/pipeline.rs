@@ -3,15 +3,31 @@
 
 use crate::util::{newsfacts, read_csv, repo};
 
-const TABLES: &[&str] = &["documents", "dates", "amounts", "counts", "countries", "errors"];
+const TABLES: &[&str] = &[
+    "documents",
+    "dates",
+    "amounts",
+    "counts",
+    "countries",
+    "errors",
+];
 
 #[test]
 fn fixtures_reproduce_the_committed_output() {
     let bless = std::env::var_os("NEWSFACTS_BLESS").is_some();
     let tmp = tempfile::tempdir().unwrap();
-    let out = if bless { repo().join("output") } else { tmp.path().to_path_buf() };
+    let out = if bless {
+        repo().join("output")
+    } else {
+        tmp.path().to_path_buf()
+    };
     let result = newsfacts(&["run", "fixtures", "-o", out.to_str().unwrap(), "--quiet"]);
-    assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     if bless {
         return;
     }
@@ -37,7 +53,10 @@ fn fixtures_reproduce_the_committed_output() {
         diffs.join("\n")
     );
     let schema = std::fs::read_to_string(out.join("schema.sql")).unwrap();
-    assert_eq!(schema, std::fs::read_to_string(repo().join("output/schema.sql")).unwrap());
+    assert_eq!(
+        schema,
+        std::fs::read_to_string(repo().join("output/schema.sql")).unwrap()
+    );
 }
 
 #[test]
@@ -45,7 +64,15 @@ fn output_is_identical_with_one_and_four_jobs() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for (dir, jobs) in [(&a, "1"), (&b, "4")] {
-        let r = newsfacts(&["run", "fixtures", "-o", dir.path().to_str().unwrap(), "--quiet", "--jobs", jobs]);
+        let r = newsfacts(&[
+            "run",
+            "fixtures",
+            "-o",
+            dir.path().to_str().unwrap(),
+            "--quiet",
+            "--jobs",
+            jobs,
+        ]);
         assert_eq!(r.status.code(), Some(0));
     }
     for table in TABLES {
@@ -61,7 +88,13 @@ fn output_is_identical_with_one_and_four_jobs() {
 #[test]
 fn every_fixture_language_has_records_of_every_numeric_kind() {
     let tmp = tempfile::tempdir().unwrap();
-    let r = newsfacts(&["run", "fixtures", "-o", tmp.path().to_str().unwrap(), "--quiet"]);
+    let r = newsfacts(&[
+        "run",
+        "fixtures",
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(r.status.code(), Some(0));
     let docs = crate::util::column(&tmp.path().join("documents.csv"), "source");
     assert!(docs.len() >= 26, "{docs:?}");

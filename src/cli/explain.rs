@@ -78,7 +78,11 @@ pub(super) fn run(args: &ExplainArgs) -> ExitStatus {
                 "start": r.start, "end": r.end, "text": r.text, "rule_id": r.rule_id, "reason": r.reason,
             })).collect::<Vec<_>>(),
         });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
         let _ = writeln!(
             out,
@@ -128,7 +132,10 @@ pub(super) fn run(args: &ExplainArgs) -> ExitStatus {
         }
     }
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if !is_broken_pipe(&e) => {
             eprintln!("newsfacts: stdout: {e}");
             ExitStatus::Fatal

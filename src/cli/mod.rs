@@ -82,11 +82,10 @@ impl RulesArg {
             None => RuleFiles::embedded(),
         };
         crate::rules::load(&files).map_err(|errors| {
-            let prefix = self
-                .rules
-                .as_ref()
-                .map(|d| format!("{}/", d.display().to_string().trim_end_matches('/')))
-                .unwrap_or_else(|| "rules/".into());
+            let prefix = self.rules.as_ref().map_or_else(
+                || "rules/".into(),
+                |d| format!("{}/", d.display().to_string().trim_end_matches('/')),
+            );
             for e in &errors {
                 eprintln!("newsfacts: {prefix}{e}");
             }

@@ -21,11 +21,10 @@ pub(super) fn run(cmd: &RulesCommand) -> ExitStatus {
                 Err(status) => return status,
             };
             let report = crate::rules::check::check(&set);
-            let prefix = rules
-                .rules
-                .as_ref()
-                .map(|d| format!("{}/", d.display().to_string().trim_end_matches('/')))
-                .unwrap_or_else(|| "rules/".into());
+            let prefix = rules.rules.as_ref().map_or_else(
+                || "rules/".into(),
+                |d| format!("{}/", d.display().to_string().trim_end_matches('/')),
+            );
             for f in &report.failures {
                 eprintln!("newsfacts: {prefix}{f}");
             }

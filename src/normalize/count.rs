@@ -59,10 +59,8 @@ pub fn normalize(groups: &Groups<'_>, cx: &Context<'_>) -> Result<CountFact, Rej
         }
     }
     match (fact.min, fact.max) {
-        (Some(min), Some(max)) => {
-            if min > max {
-                return Err(format!("range minimum {min} is above its maximum {max}"));
-            }
+        (Some(min), Some(max)) if min > max => {
+            return Err(format!("range minimum {min} is above its maximum {max}"));
         }
         (None, Some(_)) => return Err("range maximum without a minimum".into()),
         _ => {}

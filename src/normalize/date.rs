@@ -32,7 +32,7 @@ impl Ymd {
         let y: i32 = parts.next()?.parse().ok()?;
         let m: u32 = parts.next()?.parse().ok()?;
         let d: u32 = parts.next()?.parse().ok()?;
-        (m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m)).then_some(Ymd { y, m, d })
+        ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then_some(Ymd { y, m, d })
     }
 
     fn days(self) -> i64 {
@@ -46,6 +46,7 @@ impl Ymd {
         era * 146_097 + doe - 719_468
     }
 
+    #[allow(clippy::cast_sign_loss)] // day and month are small positive numbers here
     fn from_days(z: i64) -> Ymd {
         let z = z + 719_468;
         let era = z.div_euclid(146_097);
@@ -423,10 +424,10 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
             y -= 1;
         }
         start.y = Some(y);
-        if let Some(end) = end.as_mut() {
-            if end.y.is_none() {
-                end.y = Some(if end.m < start.m { y + 1 } else { y });
-            }
+        if let Some(end) = end.as_mut()
+            && end.y.is_none()
+        {
+            end.y = Some(if end.m < start.m { y + 1 } else { y });
         }
         relative = true;
     }

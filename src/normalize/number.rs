@@ -26,7 +26,7 @@ impl Decimal {
     /// `mantissa × 10^-scale`, normalized (no trailing fractional zeros).
     pub fn new(mantissa: u128, scale: u32) -> Decimal {
         let mut d = Decimal { mantissa, scale };
-        while d.scale > 0 && d.mantissa % 10 == 0 {
+        while d.scale > 0 && d.mantissa.is_multiple_of(10) {
             d.mantissa /= 10;
             d.scale -= 1;
         }
@@ -48,7 +48,7 @@ impl Decimal {
     }
 
     /// Adds two decimals; `None` on overflow.
-    pub fn add(self, other: Decimal) -> Option<Decimal> {
+    pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
         let scale = self.scale.max(other.scale);
         let a = self
             .mantissa

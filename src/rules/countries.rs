@@ -175,7 +175,7 @@ impl Countries {
                 errors.push(err(line, "empty name or lang".into()));
                 continue;
             }
-            if let Some(f) = c_fips.map(|i| get(i)).filter(|f| !f.is_empty()) {
+            if let Some(f) = c_fips.map(get).filter(|f| !f.is_empty()) {
                 countries.fips.insert(code.to_owned(), f.to_owned());
             }
             let i = countries.names.len();
@@ -263,7 +263,7 @@ mod tests {
             .into_iter()
             .map(|(s, e, r)| (&text[s..e], c.name(r).code.as_str()))
             .collect();
-        found.sort();
+        found.sort_unstable();
         assert_eq!(
             found,
             vec![

@@ -75,6 +75,12 @@ impl RuleFiles {
     }
 }
 
+fn has_ext(path: &str, ext: &str) -> bool {
+    Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
 fn is_lang_folder(name: &str) -> bool {
     (2..=3).contains(&name.len()) && name.chars().all(|c| c.is_ascii_lowercase())
 }
@@ -156,7 +162,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         match path.split_once('/') {
             None if path == "countries.csv" => countries_csv = Some(content),
             None => {
-                if path.ends_with(".toml") {
+                if has_ext(path, "toml") {
                     errors.push(RuleError {
                         file: path.to_owned(),
                         line: None,
@@ -167,7 +173,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
                 }
             }
             Some((folder, rest)) => {
-                if !path.ends_with(".toml") {
+                if !has_ext(path, "toml") {
                     continue;
                 }
                 if folder != "common" && !is_lang_folder(folder) {
@@ -227,7 +233,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
             number_pattern: number_pattern(format, &group_chars),
         };
         let mut rules = Vec::new();
-        for &(path, content) in groups.get(folder).map(Vec::as_slice).unwrap_or(&[]) {
+        for &(path, content) in groups.get(folder).map_or(&[][..], Vec::as_slice) {
             if path.ends_with("/lexicon.toml") {
                 continue;
             }
