@@ -3,8 +3,9 @@
 
     python3 scripts/gen_corpus.py OUT_DIR --mb 100 [--html] [--seed 1]
 
-Each generated article is a fixture's text (decoded, HTML bodies kept as HTML when --html)
-with its numbers varied and its paragraphs shuffled, so documents differ but stay realistic.
+Each generated article joins varied copies of one language's fixture texts (numbers changed,
+paragraphs shuffled) up to a typical news article's length (about 5 KB of text), so documents
+differ but stay realistic. With --html each article is wrapped in a page with boilerplate.
 Same arguments, same bytes: the generator uses its own seeded PRNG.
 """
 import argparse
@@ -69,9 +70,15 @@ def main():
     limit = args.mb * 1e6
     while (args.docs and i < args.docs) or (not args.docs and total < limit):
         lang, _, text = fixtures[i % len(fixtures)]
-        if "<html" in text[:500].lower():
-            text = re.sub(r"<[^>]+>", " ", text)
-        body = vary(text, rng)
+        same = [t for (l, _, t) in fixtures if l == lang]
+        parts = []
+        while sum(len(p.encode()) for p in parts) < 5000:
+            t = same[rng.randrange(len(same))] if parts else text
+            if "<html" in t[:500].lower():
+                t = re.sub(r"(?s)<(script|style)[^>]*>.*?</\\1>", " ", t)
+                t = re.sub(r"<[^>]+>", " ", t)
+            parts.append(vary(t, rng))
+        body = "\n\n".join(parts)
         folder = args.out / lang / f"{i // 1000:04d}"
         folder.mkdir(parents=True, exist_ok=True)
         if args.html:

@@ -109,9 +109,51 @@ pub fn match_rule<'r>(
     cx: &Context<'_>,
     text: &str,
     accepted: &mut Vec<Candidate<'r>>,
+    rejected: Option<&mut Vec<ByteRejection<'r>>>,
+) {
+    match_rule_in(rule, cx, text, 0..text.len(), accepted, rejected);
+}
+
+/// Paragraphs (lines) of a text, as byte ranges without their newline. Facts never span
+/// paragraphs, so rules can be selected per paragraph.
+fn paragraphs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let range = start..start + line.trim_end_matches('\n').len();
+        start += line.len();
+        (!range.is_empty()).then_some(range)
+    })
+}
+
+/// Calls `f` for each paragraph and each rule of the group that matches somewhere in it.
+fn for_each_matching_rule<'r>(
+    group: &'r RuleGroup,
+    text: &str,
+    mut f: impl FnMut(&'r Rule, std::ops::Range<usize>),
+) {
+    if group.rules.is_empty() {
+        return;
+    }
+    for range in paragraphs(text) {
+        let hits = group.prefilter.matches(&text[range.clone()]);
+        for i in hits.iter() {
+            f(&group.rules[i], range.clone());
+        }
+    }
+}
+
+/// Runs one rule over `range` of a text (word boundaries are checked against the whole
+/// text).
+fn match_rule_in<'r>(
+    rule: &'r Rule,
+    cx: &Context<'_>,
+    text: &str,
+    range: std::ops::Range<usize>,
+    accepted: &mut Vec<Candidate<'r>>,
     mut rejected: Option<&mut Vec<ByteRejection<'r>>>,
 ) {
-    let mut pos = 0;
+    let end = range.end;
+    let mut pos = range.start;
     let mut locs = rule.regex.capture_locations();
     let names: Vec<(usize, &str)> = rule
         .regex
@@ -122,12 +164,12 @@ pub fn match_rule<'r>(
     let fact_group = names.iter().find(|(_, n)| *n == "fact").map(|(i, _)| *i);
     // `limit` shortens the haystack when a match ends inside a word, so that the regex
     // tries a shorter match from the same place ("$5 more" → "$5", not "$5 m").
-    let mut limit = text.len();
+    let mut limit = end;
     while pos <= limit {
         let Some(whole) = rule.regex.captures_read_at(&mut locs, &text[..limit], pos) else {
-            if limit < text.len() {
+            if limit < end {
                 pos = next_char(text, pos);
-                limit = text.len();
+                limit = end;
                 continue;
             }
             break;
@@ -135,7 +177,7 @@ pub fn match_rule<'r>(
         let (ws, we) = trim_span(text, whole.start(), whole.end());
         if ws >= we {
             pos = next_char(text, whole.start().max(pos));
-            limit = text.len();
+            limit = end;
             continue;
         }
         if !start_ok(text, ws) {
@@ -148,7 +190,7 @@ pub fn match_rule<'r>(
                 });
             }
             pos = next_char(text, ws);
-            limit = text.len();
+            limit = end;
             continue;
         }
         if !end_ok(text, we) {
@@ -167,7 +209,7 @@ pub fn match_rule<'r>(
                 });
             }
             pos = next_char(text, ws);
-            limit = text.len();
+            limit = end;
             continue;
         }
         let (fs, fe) = fact_group
@@ -201,7 +243,7 @@ pub fn match_rule<'r>(
             }
         }
         pos = we;
-        limit = text.len();
+        limit = end;
     }
 }
 
@@ -284,26 +326,29 @@ fn resolve(mut cands: Vec<Candidate<'_>>) -> (Vec<Candidate<'_>>, Vec<ByteReject
 
 /// Converts byte offsets to character offsets in one pass.
 struct CharIndex {
-    map: BTreeMap<usize, usize>,
+    /// `(byte, char)` pairs sorted by byte.
+    map: Vec<(usize, usize)>,
 }
 
 impl CharIndex {
     fn new(text: &str, mut bytes: Vec<usize>) -> CharIndex {
         bytes.sort_unstable();
         bytes.dedup();
-        let mut map = BTreeMap::new();
+        let mut map = Vec::with_capacity(bytes.len());
         let mut chars = 0;
         let mut last = 0;
         for b in bytes {
             chars += text[last..b].chars().count();
             last = b;
-            map.insert(b, chars);
+            map.push((b, chars));
         }
         CharIndex { map }
     }
 
     fn get(&self, b: usize) -> usize {
-        self.map.get(&b).copied().unwrap_or(0)
+        self.map
+            .binary_search_by_key(&b, |&(byte, _)| byte)
+            .map_or(0, |i| self.map[i].1)
     }
 }
 
@@ -324,15 +369,16 @@ pub fn extract(
     groups.push(&rules.common);
     for group in groups {
         let cx = context(group, anchor);
-        for rule in &group.rules {
-            match_rule(
+        for_each_matching_rule(group, text, |rule, range| {
+            match_rule_in(
                 rule,
                 &cx,
                 text,
+                range,
                 &mut cands,
                 explain.then_some(&mut rejected_bytes),
             );
-        }
+        });
     }
     let (kept, dropped) = resolve(cands);
     if explain {
@@ -408,6 +454,22 @@ pub fn extract(
         .collect();
     rejected.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
     Extraction { facts, rejected }
+}
+
+/// Counts every raw match of the rules and country names that apply to a language, with
+/// no normalization, overlap resolution or output: the "match floor" of the benchmark.
+pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usize {
+    let mut n = 0;
+    let lang_group = lang.and_then(|l| rules.lang(l));
+    for group in lang_group.into_iter().chain(std::iter::once(&rules.common)) {
+        for_each_matching_rule(group, text, |rule, range| {
+            n += rule.regex.find_iter(&text[range]).count();
+        });
+    }
+    if let Some(m) = rules.countries.matcher(lang.unwrap_or("en")) {
+        n += m.candidates(text, |_, _| true).len();
+    }
+    n
 }
 
 /// Countries in first-mention order, without repeats.

@@ -5,7 +5,7 @@
 use crate::document::LangSource;
 
 /// How many bytes of text language detection looks at.
-pub const SAMPLE_BYTES: usize = 1024;
+pub const SAMPLE_BYTES: usize = 512;
 
 /// The language decided for a document.
 #[derive(Clone, Debug, PartialEq)]

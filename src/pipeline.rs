@@ -167,7 +167,7 @@ const BATCH: usize = 256;
 pub fn run(
     rules: &RuleSet,
     opts: &RunOptions,
-    report: &dyn Fn(&Failure, &Progress),
+    report: &(dyn Fn(&Failure, &Progress) + Sync),
 ) -> Result<RunSummary> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -176,52 +176,64 @@ pub fn run(
         .context("cannot start worker threads")?;
     let found = ingest::collect(&opts.inputs);
     let progress = Progress::new(opts.progress, found.files.len() as u64);
-    let mut tables = Tables::create(&opts.out_dir, opts.csv_safe)?;
+    let tables = Tables::create(&opts.out_dir, opts.csv_safe)?;
     let mut summary = RunSummary {
         skipped: found.skipped.len(),
         ..RunSummary::default()
     };
-    let mut failures: Vec<Failure> = found.failures;
-    for f in &failures {
+    for f in &found.failures {
         report(f, &progress);
     }
-    for batch in found.files.chunks(BATCH) {
-        let results: Vec<Result<Document, Failure>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|input| process_file(rules, input, opts.lang.as_deref()))
-                .collect()
-        });
-        let mut batch_bytes = 0;
-        let mut batch_errors = 0;
-        for result in results {
-            match result {
-                Ok(doc) => {
-                    tables.document(&doc)?;
-                    summary.documents += 1;
-                    summary.bytes += doc.bytes as u64;
-                    batch_bytes += doc.bytes as u64;
-                    *summary
-                        .langs
-                        .entry(doc.lang.clone().unwrap_or_else(|| "unknown".into()))
-                        .or_insert(0) += 1;
-                    for (k, n) in extract::count_by_kind(&doc.facts) {
-                        *summary.records.entry(k).or_insert(0) += n;
+    // The CPU stages run batch by batch on the worker pool while a writer thread writes
+    // the previous batches: a bounded channel keeps at most two batches waiting, so memory
+    // does not grow with the corpus.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Document, Failure>>>(2);
+    let (mut tables, mut failures, summary) = std::thread::scope(|scope| {
+        let progress = &progress;
+        let writer = scope.spawn(move || -> Result<(Tables, Vec<Failure>, RunSummary)> {
+            let mut tables = tables;
+            let mut failures = found.failures;
+            for results in rx {
+                let (mut bytes, mut errors, n) = (0, 0, results.len() as u64);
+                for result in results {
+                    match result {
+                        Ok(doc) => {
+                            tables.document(&doc)?;
+                            bytes += doc.bytes as u64;
+                            summary.add(&doc);
+                        }
+                        Err(f) => {
+                            report(&f, progress);
+                            failures.push(f);
+                            errors += 1;
+                        }
                     }
                 }
-                Err(f) => {
-                    report(&f, &progress);
-                    failures.push(f);
-                    batch_errors += 1;
-                }
+                progress.advance(n, bytes, errors);
+            }
+            Ok((tables, failures, summary))
+        });
+        for batch in found.files.chunks(BATCH) {
+            let results: Vec<Result<Document, Failure>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .map(|input| process_file(rules, input, opts.lang.as_deref()))
+                    .collect()
+            });
+            if tx.send(results).is_err() {
+                break; // The writer stopped on an error; it reports it below.
             }
         }
-        progress.advance(batch.len() as u64, batch_bytes, batch_errors);
-    }
+        drop(tx);
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
+    })?;
     failures.sort_by(|a, b| (&a.source, a.stage).cmp(&(&b.source, b.stage)));
     for f in &failures {
         tables.failure(f)?;
     }
+    let mut summary = summary;
     summary.failed = failures.len();
     tables.finish()?;
     crate::write::write_atomic(
@@ -233,6 +245,21 @@ pub fn run(
     crate::write::write_atomic(&opts.out_dir.join("run.json"), run_json.as_bytes())?;
     progress.finish();
     Ok(summary)
+}
+
+impl RunSummary {
+    /// Counts a processed document.
+    fn add(&mut self, doc: &Document) {
+        self.documents += 1;
+        self.bytes += doc.bytes as u64;
+        *self
+            .langs
+            .entry(doc.lang.clone().unwrap_or_else(|| "unknown".into()))
+            .or_insert(0) += 1;
+        for (k, n) in extract::count_by_kind(&doc.facts) {
+            *self.records.entry(k).or_insert(0) += n;
+        }
+    }
 }
 
 fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {

@@ -250,8 +250,17 @@ pub type Row = Vec<Option<String>>;
 
 /// Stable record id.
 pub fn record_id(doc_id: &str, kind: FactKind, start: usize, end: usize, rule_id: &str) -> String {
-    let key = format!("{doc_id}\0{}\0{start}\0{end}\0{rule_id}", kind.as_str());
-    blake3::hash(key.as_bytes()).to_hex()[..16].to_owned()
+    let mut h = blake3::Hasher::new();
+    for part in [doc_id.as_bytes(), kind.as_str().as_bytes()] {
+        h.update(part);
+        h.update(&[0]);
+    }
+    h.update(start.to_string().as_bytes());
+    h.update(&[0]);
+    h.update(end.to_string().as_bytes());
+    h.update(&[0]);
+    h.update(rule_id.as_bytes());
+    h.finalize().to_hex()[..16].to_owned()
 }
 
 /// The `documents.csv` row of a document.

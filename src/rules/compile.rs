@@ -250,7 +250,7 @@ pub fn compile_rule(
     let pattern_line = spec.pattern.span().start;
     let regex = match expand(spec.pattern.get_ref(), cx) {
         Ok(expanded) => match build_regex(&expanded, !spec.case_sensitive) {
-            Ok(re) => Some(re),
+            Ok(re) => Some((re, expanded)),
             Err(e) => {
                 errors.push(err(pattern_line, format!("pattern does not compile: {e}")));
                 None
@@ -261,7 +261,7 @@ pub fn compile_rule(
             None
         }
     };
-    if let (Some(kind), Some(re)) = (kind, &regex) {
+    if let (Some(kind), Some((re, _))) = (kind, &regex) {
         let allowed = allowed_groups(kind);
         let names: Vec<&str> = re.capture_names().flatten().collect();
         for name in &names {
@@ -305,10 +305,15 @@ pub fn compile_rule(
         }
     }
     match (kind, regex) {
-        (Some(kind), Some(regex)) if errors.is_empty() => Ok(Rule {
+        (Some(kind), Some((regex, expanded))) if errors.is_empty() => Ok(Rule {
             id,
             kind,
             regex,
+            set_pattern: if spec.case_sensitive {
+                expanded
+            } else {
+                format!("(?i:{expanded})")
+            },
             priority: spec.priority.unwrap_or_else(|| default_priority(kind)),
             set: spec
                 .set

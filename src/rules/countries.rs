@@ -28,11 +28,11 @@ pub struct CountryName {
     pub rule_id: String,
 }
 
-/// Finds country names in one language's text.
+/// Finds country names in one language's text: one automaton over every name, names with
+/// an uppercase letter exact, lowercase names in any case.
 #[derive(Debug)]
 pub struct CountryMatcher {
-    exact: Option<Regex>,
-    folded: Option<Regex>,
+    regex: Option<Regex>,
     exact_names: HashMap<String, usize>,
     folded_names: HashMap<String, usize>,
 }
@@ -49,62 +49,66 @@ impl CountryMatcher {
                 folded_names.insert(name.to_lowercase(), i);
             }
         }
+        let mut alts: Vec<(&str, bool)> = exact_names
+            .keys()
+            .map(|n| (n.as_str(), false))
+            .chain(folded_names.keys().map(|n| (n.as_str(), true)))
+            .collect();
+        // Longest first, so the leftmost match at a position is the longest name.
+        alts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.cmp(b)));
+        let pattern: Vec<String> = alts
+            .iter()
+            .map(|(n, folded)| {
+                if *folded {
+                    format!("(?i:{})", regex::escape(n))
+                } else {
+                    regex::escape(n)
+                }
+            })
+            .collect();
+        let regex = if pattern.is_empty() {
+            None
+        } else {
+            build_regex(&pattern.join("|"), false).ok()
+        };
         CountryMatcher {
-            exact: alternation(exact_names.keys(), false),
-            folded: alternation(folded_names.keys(), true),
+            regex,
             exact_names,
             folded_names,
         }
     }
 
-    /// Every candidate `(start, end, row)` in byte offsets, from both matchers, in no
-    /// particular order; `accept` decides (word boundaries) and may reject a match.
+    /// Every candidate `(start, end, row)` in byte offsets, in text order; `accept` decides
+    /// (word boundaries) and may reject a match, in which case the search goes on one
+    /// character later.
     pub fn candidates(
         &self,
         text: &str,
         mut accept: impl FnMut(usize, usize) -> bool,
     ) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
-        for (re, folded) in [(&self.exact, false), (&self.folded, true)] {
-            let Some(re) = re else { continue };
-            let mut pos = 0;
-            while pos <= text.len() {
-                let Some(m) = re.find_at(text, pos) else {
-                    break;
-                };
-                let key = if folded {
-                    m.as_str().to_lowercase()
-                } else {
-                    m.as_str().to_owned()
-                };
-                let row = if folded {
-                    self.folded_names.get(&key)
-                } else {
-                    self.exact_names.get(&key)
-                };
-                if let (Some(&row), true) = (row, accept(m.start(), m.end())) {
-                    out.push((m.start(), m.end(), row));
-                    pos = m.end().max(m.start() + 1);
-                } else {
-                    pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
-                }
+        let Some(re) = &self.regex else {
+            return out;
+        };
+        let mut pos = 0;
+        while pos <= text.len() {
+            let Some(m) = re.find_at(text, pos) else {
+                break;
+            };
+            let found = m.as_str();
+            let row = self
+                .exact_names
+                .get(found)
+                .or_else(|| self.folded_names.get(&found.to_lowercase()));
+            if let (Some(&row), true) = (row, accept(m.start(), m.end())) {
+                out.push((m.start(), m.end(), row));
+                pos = m.end().max(m.start() + 1);
+            } else {
+                pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
             }
         }
         out
     }
-}
-
-fn alternation<'a>(
-    names: impl Iterator<Item = &'a String>,
-    case_insensitive: bool,
-) -> Option<Regex> {
-    let mut names: Vec<&String> = names.collect();
-    if names.is_empty() {
-        return None;
-    }
-    names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    let alts: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
-    build_regex(&alts.join("|"), case_insensitive).ok()
 }
 
 /// All country names and lazily built per-language matchers.

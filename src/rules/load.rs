@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use regex::{RegexSet, RegexSetBuilder};
+
 use super::compile::{CompileContext, compile_rule, number_pattern};
 use super::countries::Countries;
 use super::spec::RuleFileSpec;
@@ -146,6 +148,14 @@ fn number_format(
     (format, group)
 }
 
+/// One automaton for all of a group's patterns (see [`RuleGroup::prefilter`]).
+fn build_prefilter(rules: &[super::Rule]) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(rules.iter().map(|r| r.set_pattern.as_str()))
+        .size_limit(256 << 20)
+        .dfa_size_limit(256 << 20)
+        .build()
+}
+
 /// Loads and compiles a whole rule set. On failure, returns every problem found.
 pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     let mut errors = Vec::new();
@@ -263,11 +273,24 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
                 }
             }
         }
+        let prefilter = match build_prefilter(&rules) {
+            Ok(set) => set,
+            Err(e) => {
+                errors.push(RuleError {
+                    file: format!("{folder}/"),
+                    line: None,
+                    rule_id: None,
+                    message: format!("the rules of this folder together are too large: {e}"),
+                });
+                continue;
+            }
+        };
         let group = RuleGroup {
             name: folder.to_owned(),
             lexicon,
             number_format: format,
             rules,
+            prefilter,
         };
         if folder == "common" {
             common = Some(group);
@@ -302,6 +325,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
             lexicon: Lexicon::default(),
             number_format: NumberFormat::default(),
             rules: Vec::new(),
+            prefilter: RegexSet::empty(),
         }),
         langs,
         countries,

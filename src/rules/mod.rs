@@ -24,7 +24,7 @@ pub mod spec;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
@@ -41,6 +41,8 @@ pub struct Rule {
     pub kind: FactKind,
     /// The compiled pattern (placeholders expanded).
     pub regex: Regex,
+    /// The expanded pattern with its case flag, as the group's prefilter set compiles it.
+    pub set_pattern: String,
     /// Overlap priority: higher wins, then the longer match.
     pub priority: i32,
     /// Constant group values.
@@ -77,6 +79,9 @@ pub struct RuleGroup {
     pub number_format: NumberFormat,
     /// The rules, in file order.
     pub rules: Vec<Rule>,
+    /// All rule patterns in one automaton: which rules can match in a paragraph, found in
+    /// one pass, so each rule's own regex runs only where it will match.
+    pub prefilter: RegexSet,
 }
 
 /// A whole compiled rule set.
