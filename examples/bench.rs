@@ -1,6 +1,6 @@
 //! Whole-corpus benchmark floors: `cargo run --release --example bench -- CORPUS_DIR [--jobs N]`.
 //!
-//! CORPUS_DIR is laid out as `<lang>/…/*.txt|*.html` (see `scripts/gen_corpus.py`). Prints,
+//! `CORPUS_DIR` is laid out as `<lang>/…/*.txt|*.html` (see `scripts/gen_corpus.py`). Prints,
 //! as JSON on stdout, the read floor (reading every byte) and the match floor (the rules'
 //! compiled matchers finding all matches in every document, with the language taken from the
 //! folder name: no decoding, HTML parsing, language detection, normalization, overlap
@@ -84,14 +84,14 @@ fn main() {
             newsfacts::extract::count_raw_matches(&rules, Some(&lang_of(p)), &text)
         })
         .sum();
-    let matched = t.elapsed().as_secs_f64();
+    let match_secs = t.elapsed().as_secs_f64();
     let mb = bytes as f64 / 1e6;
     println!(
-        "{{\"documents\": {}, \"mb\": {mb:.1}, \"read_floor\": {{\"seconds\": {read:.3}, \"mb_per_s\": {:.1}, \"docs_per_s\": {:.0}}}, \"match_floor\": {{\"seconds\": {matched:.3}, \"mb_per_s\": {:.1}, \"docs_per_s\": {:.0}, \"matches\": {matches}}}}}",
+        "{{\"documents\": {}, \"mb\": {mb:.1}, \"read_floor\": {{\"seconds\": {read:.3}, \"mb_per_s\": {:.1}, \"docs_per_s\": {:.0}}}, \"match_floor\": {{\"seconds\": {match_secs:.3}, \"mb_per_s\": {:.1}, \"docs_per_s\": {:.0}, \"matches\": {matches}}}}}",
         paths.len(),
         mb / read,
         paths.len() as f64 / read,
-        mb / matched,
-        paths.len() as f64 / matched,
+        mb / match_secs,
+        paths.len() as f64 / match_secs,
     );
 }

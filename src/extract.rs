@@ -136,7 +136,7 @@ fn for_each_matching_rule<'r>(
     }
     for range in paragraphs(text) {
         let hits = group.prefilter.matches(&text[range.clone()]);
-        for i in hits.iter() {
+        for i in &hits {
             f(&group.rules[i], range.clone());
         }
     }
