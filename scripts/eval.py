@@ -55,6 +55,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
 DEFAULT_BIN = REPO_ROOT / "target" / "release" / "newsfacts"
+EXTRA_ARGS = []  # appended after `extract --jsonl` (e.g. --rules DIR)
 KINDS = ("date", "amount", "number", "number_range")
 RECORD_KIND = {"date": "date", "amount": "amount", "number": "count", "number_range": "count"}
 FILE_RE = re.compile(r"^(date|amount|number|number_range)-([a-z]{2,3})\.jsonl$")
@@ -213,7 +214,7 @@ def run_extract(cmd, lines, timeout):
     """Pipe the cases into one `extract --jsonl` process; returns (outputs by id, stats)."""
     stderr_file = tempfile.TemporaryFile()
     try:
-        proc = subprocess.Popen(cmd + ["extract", "--jsonl"], stdin=subprocess.PIPE,
+        proc = subprocess.Popen(cmd + ["extract", "--jsonl"] + EXTRA_ARGS, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=stderr_file)
     except OSError as e:
         raise RunError(f"cannot start {shlex.join(cmd)}: {e}") from e
@@ -501,6 +502,8 @@ def main(argv=None):
                     help=f"folder holding score.py and recognizers/ (default: {DEFAULT_EVAL_DIR})")
     ap.add_argument("--bin", help="newsfacts binary, or a command line such as 'python3 stub.py' "
                     "(default: target/release/newsfacts; not built by this script)")
+    ap.add_argument("--rules", help="rule folder passed to `extract --jsonl --rules` (default: the "
+                    "rules built into the binary)")
     ap.add_argument("--langs", help="comma-separated languages (default: all)")
     ap.add_argument("--kinds", help=f"comma-separated kinds among {','.join(KINDS)} (default: all)")
     ap.add_argument("--split", help="only cases of this split (dev / heldout; default: all)")
@@ -525,6 +528,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=600, help="seconds per file (0 = none)")
     ap.add_argument("--quiet", action="store_true", help="no per-file progress on stderr")
     args = ap.parse_args(argv)
+    if args.rules:
+        EXTRA_ARGS.extend(["--rules", args.rules])
     args.floors = args.floors or args.enforce_floors
 
     eval_dir = args.eval_dir.resolve()

@@ -232,13 +232,19 @@ fn weekday(word: &str, groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact
     let Some(a) = cx.anchor else {
         return Ok(unresolved(Precision::Day));
     };
-    let future = groups.get("direction") == Some("future");
+    // No direction: the latest such day on or before the anchor ("on Tuesday", in news).
+    // "past" ("last Friday") is strictly before the anchor; "future" strictly after.
     let cur = i64::from(a.weekday());
-    let delta = if future {
-        let d = (wd - cur).rem_euclid(7);
-        if d == 0 { 7 } else { d }
-    } else {
-        -(cur - wd).rem_euclid(7)
+    let delta = match groups.get("direction") {
+        Some("future") => {
+            let d = (wd - cur).rem_euclid(7);
+            if d == 0 { 7 } else { d }
+        }
+        Some("past") => {
+            let d = (cur - wd).rem_euclid(7);
+            -(if d == 0 { 7 } else { d })
+        }
+        _ => -(cur - wd).rem_euclid(7),
     };
     Ok(shifted(a, Unit::Day, delta, cx))
 }
@@ -420,8 +426,15 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
         };
         let (m, d) = (start.m.unwrap_or(1), start.d.unwrap_or(1));
         let mut y = a.y;
-        if (m, d) > (a.m, a.d) && (m - a.m) > 1 {
-            y -= 1;
+        match groups.get("direction") {
+            // "next June", "juin prochain": the first such date after the anchor.
+            Some("future") if (m, d) <= (a.m, a.d) => y += 1,
+            // "last June": the latest such date before the anchor.
+            Some("past") if (m, d) >= (a.m, a.d) => y -= 1,
+            Some(_) => {}
+            // No direction: the nearest, which in news is usually in the past year.
+            None if (m, d) > (a.m, a.d) && (m - a.m) > 1 => y -= 1,
+            None => {}
         }
         start.y = Some(y);
         if let Some(end) = end.as_mut()
@@ -575,10 +588,24 @@ mod tests {
             (w.start.as_deref(), w.end.as_deref()),
             (Some("2024-03-04"), Some("2024-03-10"))
         );
-        // 2024-03-12 is a Tuesday: "mardi" is that day.
+        // 2024-03-12 is a Tuesday: "mardi" is that day, "mardi dernier" the one before.
         assert_eq!(
             run(&[("weekday", "mardi")], a).unwrap().start.as_deref(),
             Some("2024-03-12")
+        );
+        assert_eq!(
+            run(&[("weekday", "mardi"), ("direction", "past")], a)
+                .unwrap()
+                .start
+                .as_deref(),
+            Some("2024-03-05")
+        );
+        assert_eq!(
+            run(&[("weekday", "mardi"), ("direction", "future")], a)
+                .unwrap()
+                .start
+                .as_deref(),
+            Some("2024-03-19")
         );
         assert_eq!(
             run(&[("offset", "2"), ("unit", "jours")], a)
@@ -587,6 +614,19 @@ mod tests {
                 .as_deref(),
             Some("2024-03-10")
         );
+    }
+
+    #[test]
+    fn yearless_dates_follow_their_direction() {
+        let a = Some("2024-03-12");
+        assert_eq!(
+            run(&[("month", "mai")], a).unwrap().start.as_deref(),
+            Some("2023-05")
+        );
+        let next = run(&[("month", "mai"), ("direction", "future")], a).unwrap();
+        assert_eq!(next.start.as_deref(), Some("2024-05"));
+        let last = run(&[("month", "mai"), ("direction", "past")], a).unwrap();
+        assert_eq!(last.start.as_deref(), Some("2023-05"));
     }
 
     #[test]
