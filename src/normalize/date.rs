@@ -431,10 +431,9 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
             Some("future") if (m, d) <= (a.m, a.d) => y += 1,
             // "last June": the latest such date before the anchor.
             Some("past") if (m, d) >= (a.m, a.d) => y -= 1,
-            Some(_) => {}
             // No direction: the nearest, which in news is usually in the past year.
             None if (m, d) > (a.m, a.d) && (m - a.m) > 1 => y -= 1,
-            None => {}
+            _ => {}
         }
         start.y = Some(y);
         if let Some(end) = end.as_mut()
