@@ -375,6 +375,25 @@ fn parts(groups: &Groups<'_>, cx: &Context<'_>, prefix: &str) -> Result<Parts, R
     Ok(Parts { y, m, d })
 }
 
+/// A day of the month alone ("le 17", "14日", "지난 14일"): the anchor's month, or the
+/// previous one when that day is still to come (the next one with `direction = "future"`).
+fn day_only(day: u32, groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
+    let Some(a) = cx.anchor else {
+        return Ok(unresolved(Precision::Day));
+    };
+    let shift = match groups.get("direction") {
+        Some("future") if day <= a.d => 1,
+        Some("future") => 0,
+        _ if day > a.d => -1,
+        _ => 0,
+    };
+    let (y, m) = a.add_months(shift);
+    if day > days_in_month(y, m) {
+        return Err(format!("{y:04}-{m:02} has no day {day}"));
+    }
+    Ok(relative(Some(fmt_day(Ymd { y, m, d: day })), None, Precision::Day, cx))
+}
+
 fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
     let mut start = parts(groups, cx, "")?;
     let is_range = ["end_year", "end_month", "end_day"]
@@ -405,7 +424,13 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
         }
     }
     if start.y.is_none() && start.m.is_none() {
-        return Err("a date needs at least a month or a year".into());
+        let Some(day) = start.d else {
+            return Err("a date needs at least a day, a month or a year".into());
+        };
+        if end.is_some() {
+            return Err("a range of bare days needs a month".into());
+        }
+        return day_only(day, groups, cx);
     }
     if start.d.is_some() && start.m.is_none() {
         return Err("a day without a month".into());
@@ -613,6 +638,17 @@ mod tests {
                 .as_deref(),
             Some("2024-03-10")
         );
+    }
+
+    #[test]
+    fn a_bare_day_takes_the_anchor_month() {
+        let a = Some("2024-03-12");
+        assert_eq!(run(&[("day", "5")], a).unwrap().start.as_deref(), Some("2024-03-05"));
+        assert_eq!(run(&[("day", "20")], a).unwrap().start.as_deref(), Some("2024-02-20"));
+        let next = run(&[("day", "5"), ("direction", "future")], a).unwrap();
+        assert_eq!(next.start.as_deref(), Some("2024-04-05"));
+        assert!(run(&[("day", "30")], Some("2024-03-01")).is_err());
+        assert_eq!(run(&[("day", "5")], None).unwrap().start, None);
     }
 
     #[test]

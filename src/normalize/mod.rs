@@ -90,8 +90,14 @@ pub fn apply_magnitude(
         .get("magnitude", word)
         .and_then(crate::rules::lexicon::LexValue::as_int)
         .ok_or_else(|| format!("magnitude {word:?} is not in the lexicon's [magnitude] table"))?;
-    let exp = u32::try_from(exp).map_err(|_| format!("magnitude {word:?} has a negative power"))?;
-    value.shift(exp).ok_or_else(|| "value too large".to_owned())
+    match u32::try_from(exp) {
+        Ok(exp) => value.shift(exp).ok_or_else(|| "value too large".to_owned()),
+        // A negative power: a minor unit ("25 cent" = 0.25).
+        Err(_) => u32::try_from(-exp)
+            .ok()
+            .and_then(|e| value.unshift(e))
+            .ok_or_else(|| format!("magnitude {word:?} is out of range")),
+    }
 }
 
 /// Reads the `qualifier` group through the lexicon's `[qualifier]` table.

@@ -42,6 +42,11 @@ impl Decimal {
         Some(Decimal::new(self.mantissa.checked_mul(up)?, 0))
     }
 
+    /// Divides by `10^exp`; `None` when the scale would overflow.
+    pub fn unshift(self, exp: u32) -> Option<Decimal> {
+        Some(Decimal::new(self.mantissa, self.scale.checked_add(exp)?))
+    }
+
     /// Multiplies by an integer; `None` on overflow.
     pub fn mul_int(self, k: u128) -> Option<Decimal> {
         Some(Decimal::new(self.mantissa.checked_mul(k)?, self.scale))

@@ -29,7 +29,14 @@ fn allowed_groups(kind: FactKind) -> &'static [&'static str] {
             "part",
             "fact",
         ],
-        FactKind::Amount => &["number", "magnitude", "currency", "qualifier", "fact"],
+        FactKind::Amount => &[
+            "number",
+            "magnitude",
+            "minor",
+            "currency",
+            "qualifier",
+            "fact",
+        ],
         FactKind::Count => &[
             "number",
             "min",
