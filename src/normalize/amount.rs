@@ -70,7 +70,12 @@ mod tests {
 
     #[test]
     fn magnitude_scales_exactly() {
-        let a = run(&[("number", "3,5"), ("magnitude", "millions"), ("currency", "euros")]).unwrap();
+        let a = run(&[
+            ("number", "3,5"),
+            ("magnitude", "millions"),
+            ("currency", "euros"),
+        ])
+        .unwrap();
         assert_eq!(a.value.to_string(), "3500000");
         assert_eq!(a.currency, "EUR");
         assert!(!a.currency_ambiguous);
@@ -90,7 +95,12 @@ mod tests {
 
     #[test]
     fn negative_magnitude_is_a_minor_unit() {
-        let a = run(&[("number", "25"), ("magnitude", "cent"), ("currency", "euros")]).unwrap();
+        let a = run(&[
+            ("number", "25"),
+            ("magnitude", "cent"),
+            ("currency", "euros"),
+        ])
+        .unwrap();
         assert_eq!(a.value.to_string(), "0.25");
     }
 }

@@ -391,7 +391,12 @@ fn day_only(day: u32, groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact,
     if day > days_in_month(y, m) {
         return Err(format!("{y:04}-{m:02} has no day {day}"));
     }
-    Ok(relative(Some(fmt_day(Ymd { y, m, d: day })), None, Precision::Day, cx))
+    Ok(relative(
+        Some(fmt_day(Ymd { y, m, d: day })),
+        None,
+        Precision::Day,
+        cx,
+    ))
 }
 
 fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
@@ -643,8 +648,14 @@ mod tests {
     #[test]
     fn a_bare_day_takes_the_anchor_month() {
         let a = Some("2024-03-12");
-        assert_eq!(run(&[("day", "5")], a).unwrap().start.as_deref(), Some("2024-03-05"));
-        assert_eq!(run(&[("day", "20")], a).unwrap().start.as_deref(), Some("2024-02-20"));
+        assert_eq!(
+            run(&[("day", "5")], a).unwrap().start.as_deref(),
+            Some("2024-03-05")
+        );
+        assert_eq!(
+            run(&[("day", "20")], a).unwrap().start.as_deref(),
+            Some("2024-02-20")
+        );
         let next = run(&[("day", "5"), ("direction", "future")], a).unwrap();
         assert_eq!(next.start.as_deref(), Some("2024-04-05"));
         assert!(run(&[("day", "30")], Some("2024-03-01")).is_err());

@@ -65,10 +65,13 @@ pub fn parse_number(text: &str, cx: &Context<'_>) -> Option<Decimal> {
     if let Some(d) = parse_digits(text, cx.number_format) {
         return Some(d);
     }
-    let v = cx
+    let Some(v) = cx
         .lexicon
         .get("number_word", text)
-        .or_else(|| cx.lexicon.get("one_word", text))?;
+        .or_else(|| cx.lexicon.get("one_word", text))
+    else {
+        return number::parse_cjk(text);
+    };
     match v {
         crate::rules::lexicon::LexValue::Int(n) => u128::try_from(*n).ok().map(Decimal::from_int),
         crate::rules::lexicon::LexValue::Str(s) => Decimal::parse_plain(s),

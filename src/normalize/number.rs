@@ -209,6 +209,106 @@ pub fn parse_digits(s: &str, format: NumberFormat) -> Option<Decimal> {
     Decimal::parse_plain(joined.trim_end_matches('.'))
 }
 
+/// Characters that can start a number written with CJK numerals (digits in any script,
+/// Han digits and units; Korean units only after a digit).
+pub const CJK_NUMBER_START: &str =
+    "\\d〇零一二两兩三四五六七八九十百千万萬亿億兆壹贰貳叁參肆伍陆陸柒捌玖拾佰仟";
+/// Characters that can continue one.
+pub const CJK_NUMBER_CHAR: &str =
+    "\\d〇零一二两兩三四五六七八九十百千万萬亿億兆壹贰貳叁參肆伍陆陸柒捌玖拾佰仟천백십만억조";
+
+/// The `{cjk_number}` pattern: 2019, 二〇一九, 三十五, 3.5万, 1兆2000億, 7천 5백만.
+pub fn cjk_number_pattern() -> String {
+    let (start, ch) = (CJK_NUMBER_START, CJK_NUMBER_CHAR);
+    format!(r"[{start}](?:[{ch}]|[,，.．]\d|\s[{ch}])*")
+}
+
+fn cjk_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '〇' | '零' => 0,
+        '一' | '壹' => 1,
+        '二' | '贰' | '貳' | '两' | '兩' => 2,
+        '三' | '叁' | '參' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' | '陸' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
+        _ => return digit_value(c),
+    })
+}
+
+fn cjk_small_unit(c: char) -> Option<u128> {
+    Some(match c {
+        '十' | '拾' | '십' => 10,
+        '百' | '佰' | '백' => 100,
+        '千' | '仟' | '천' => 1000,
+        _ => return None,
+    })
+}
+
+fn cjk_big_unit(c: char) -> Option<u32> {
+    Some(match c {
+        '万' | '萬' | '만' => 4,
+        '亿' | '億' | '억' => 8,
+        '兆' | '조' => 12,
+        _ => return None,
+    })
+}
+
+/// Reads a number written with CJK numerals and units, digits mixed in: 二〇一九 (digit by
+/// digit), 三十五, 两千零五, 3.5万, 1兆2000億, 7천 5백만, 30만9천381.
+///
+/// Sections below 10^4 are built from digits and 十百千; each myriad unit (万 10^4, 亿 10^8,
+/// 兆 10^12) multiplies the section before it.
+pub fn parse_cjk(s: &str) -> Option<Decimal> {
+    let mut total = Decimal::from_int(0);
+    let mut section = Decimal::from_int(0);
+    let mut buffer = String::new();
+    let mut seen = false;
+    let take = |buffer: &mut String| -> Option<Option<Decimal>> {
+        if buffer.is_empty() {
+            return Some(None);
+        }
+        let d = Decimal::parse_plain(buffer)?;
+        buffer.clear();
+        Some(Some(d))
+    };
+    for c in s.chars() {
+        if let Some(d) = cjk_digit(c) {
+            buffer.push(char::from_digit(d, 10)?);
+            seen = true;
+        } else if matches!(c, '.' | '．' | '点' | '點') {
+            if buffer.contains('.') {
+                return None;
+            }
+            buffer.push('.');
+        } else if let Some(u) = cjk_small_unit(c) {
+            let n = take(&mut buffer)?.unwrap_or(Decimal::from_int(1));
+            section = section.checked_add(n.mul_int(u)?)?;
+            seen = true;
+        } else if let Some(e) = cjk_big_unit(c) {
+            if let Some(n) = take(&mut buffer)? {
+                section = section.checked_add(n)?;
+            }
+            if section == Decimal::from_int(0) {
+                section = Decimal::from_int(1);
+            }
+            total = total.checked_add(section.shift(e)?)?;
+            section = Decimal::from_int(0);
+            seen = true;
+        } else if matches!(c, ',' | '，' | ' ' | '\u{a0}') {
+        } else {
+            return None;
+        }
+    }
+    if let Some(n) = take(&mut buffer)? {
+        section = section.checked_add(n)?;
+    }
+    seen.then(|| total.checked_add(section)).flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +376,38 @@ mod tests {
         assert!(d("2.5") < d("3"));
         assert!(d("2.05") < d("2.5"));
         assert_eq!(d("2.50").cmp(&d("2.5")), std::cmp::Ordering::Equal);
+    }
+
+    #[test]
+    fn cjk_number_pattern_spans_whole_numbers() {
+        let re = regex::Regex::new(&cjk_number_pattern()).unwrap();
+        let m = |t: &str| {
+            re.find(t)
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(m("投资20亿美元"), "20亿");
+        assert_eq!(m("7천 5백만 달러"), "7천 5백만");
+        assert_eq!(m("3,000人。"), "3,000");
+        assert_eq!(m("1兆2000億円"), "1兆2000億");
+    }
+
+    #[test]
+    fn cjk_numbers_are_read() {
+        let c = |s: &str| parse_cjk(s).map(|d| d.to_string()).unwrap_or_default();
+        assert_eq!(c("二〇一九"), "2019");
+        assert_eq!(c("三十五"), "35");
+        assert_eq!(c("十五"), "15");
+        assert_eq!(c("两千零五"), "2005");
+        assert_eq!(c("3.5万"), "35000");
+        assert_eq!(c("20亿"), "2000000000");
+        assert_eq!(c("1兆2000億"), "1200000000000");
+        assert_eq!(c("7천 5백만"), "75000000");
+        assert_eq!(c("30만9천381"), "309381");
+        assert_eq!(c("四十九兆九千五百九十二億"), "49959200000000");
+        assert_eq!(c("１２"), "12");
+        assert_eq!(c("abc"), "");
+        assert_eq!(c(""), "");
     }
 
     #[test]

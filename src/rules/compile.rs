@@ -74,7 +74,8 @@ pub fn default_priority(kind: FactKind) -> i32 {
 }
 
 /// Placeholders that are not lexicon tables.
-pub const BUILTIN_PLACEHOLDERS: &[&str] = &["number", "int", "year", "day", "unit_word"];
+pub const BUILTIN_PLACEHOLDERS: &[&str] =
+    &["number", "int", "year", "day", "unit_word", "cjk_number"];
 
 /// Everything compiling a rule needs to know about its group.
 pub struct CompileContext<'a> {
@@ -132,6 +133,7 @@ fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
                     "year" => Some(r"\d{4}".to_owned()),
                     "day" => Some(r"\d{1,2}".to_owned()),
                     "unit_word" => Some(r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".to_owned()),
+                    "cjk_number" => Some(crate::normalize::number::cjk_number_pattern()),
                     table => cx
                         .lexicon
                         .table(table)
