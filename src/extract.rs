@@ -49,9 +49,30 @@ pub fn rule_set_name<'a>(rules: &'a RuleSet, lang: Option<&str>) -> &'a str {
         .map_or("common", |(k, _)| k.as_str())
 }
 
-/// Word characters for boundary checks: letters and digits of scripts written with spaces.
+/// Word characters for boundary checks: letters, digits and combining marks of scripts
+/// written with spaces (a Devanagari vowel sign or an Arabic haraka is inside a word).
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() && !is_unspaced(c)
+    (c.is_alphanumeric() || is_mark(c)) && !is_unspaced(c)
+}
+
+/// Combining marks (and the Persian zero-width non-joiner) that occur inside words.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F      // combining diacritics
+        | 0x0483..=0x0489    // Cyrillic
+        | 0x0591..=0x05C7    // Hebrew points
+        | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED // Arabic
+        | 0x0900..=0x0903 | 0x093A..=0x094F | 0x0951..=0x0957 | 0x0962..=0x0963 // Devanagari
+        | 0x0981..=0x0983 | 0x09BC..=0x09D7 // Bengali
+        | 0x0A01..=0x0A03 | 0x0A3C..=0x0A51 | 0x0A70..=0x0A71 // Gurmukhi
+        | 0x0A81..=0x0A83 | 0x0ABC..=0x0ACD // Gujarati
+        | 0x0B01..=0x0B03 | 0x0B3C..=0x0B57 // Oriya
+        | 0x0B82 | 0x0BBE..=0x0BCD          // Tamil
+        | 0x0C00..=0x0C04 | 0x0C3E..=0x0C56 // Telugu
+        | 0x0C81..=0x0C83 | 0x0CBC..=0x0CD6 // Kannada
+        | 0x0D00..=0x0D03 | 0x0D3B..=0x0D57 // Malayalam
+        | 0x0D81..=0x0D83 | 0x0DCA..=0x0DDF // Sinhala
+        | 0x200C..=0x200D) // zero-width (non-)joiner
 }
 
 fn is_unspaced(c: char) -> bool {
@@ -507,6 +528,17 @@ mod tests {
         assert!(at_boundaries(t, s, s + 4));
         let t = "미국의 경제";
         assert!(at_boundaries(t, 0, "미국".len()));
+    }
+
+    #[test]
+    fn combining_marks_are_inside_words() {
+        // "कल" (yesterday) must not match inside "टेक्निकल" or "कला".
+        let t = "टेक्निकल";
+        let s = t.find("कल").unwrap();
+        assert!(!at_boundaries(t, s, t.len()));
+        let t = "कला";
+        assert!(!at_boundaries(t, 0, "कल".len()));
+        assert!(at_boundaries("कल रात", 0, "कल".len()));
     }
 
     #[test]

@@ -102,7 +102,17 @@ fn fmt_month(y: i32, m: u32) -> String {
 /// Normalizes a date match.
 pub fn normalize(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
     if let Some(word) = groups.get("rel") {
-        return relative_word(word, cx);
+        let narrowed = ["month", "day", "quarter", "half", "part", "weekday"]
+            .iter()
+            .any(|g| groups.get(g).is_some());
+        return if narrowed {
+            relative_with_parts(word, groups, cx)
+        } else {
+            relative_word(word, cx)
+        };
+    }
+    if let Some(decade) = groups.get("decade") {
+        return decade_of(decade, cx);
     }
     if let Some(word) = groups.get("weekday") {
         return weekday(word, groups, cx);
@@ -199,6 +209,15 @@ fn precision_of(unit: Unit) -> Precision {
 }
 
 fn relative_word(word: &str, cx: &Context<'_>) -> Result<DateFact, Reject> {
+    let (unit, n) = relative_spec(word, cx)?;
+    Ok(match cx.anchor {
+        Some(a) => shifted(a, unit, n, cx),
+        None => unresolved(precision_of(unit)),
+    })
+}
+
+/// Reads a `[relative]` word's value: a unit and an offset.
+fn relative_spec(word: &str, cx: &Context<'_>) -> Result<(Unit, i64), Reject> {
     let spec = cx
         .lexicon
         .get("relative", word)
@@ -216,10 +235,85 @@ fn relative_word(word: &str, cx: &Context<'_>) -> Result<DateFact, Reject> {
         .trim_start_matches('+')
         .parse()
         .map_err(|_| format!("[relative] value {spec:?}: bad offset"))?;
-    Ok(match cx.anchor {
-        Some(a) => shifted(a, unit, n, cx),
-        None => unresolved(precision_of(unit)),
-    })
+    Ok((unit, n))
+}
+
+/// A relative period narrowed by parts: 去年5月 (last year, May), this year's first quarter,
+/// next week's Wednesday, 本月10日 (this month, the 10th).
+fn relative_with_parts(
+    word: &str,
+    groups: &Groups<'_>,
+    cx: &Context<'_>,
+) -> Result<DateFact, Reject> {
+    let (unit, offset) = relative_spec(word, cx)?;
+    let has = |g: &str| groups.get(g).is_some();
+    let precision = if has("day") || has("weekday") {
+        Precision::Day
+    } else if has("quarter") {
+        Precision::Quarter
+    } else {
+        Precision::Month
+    };
+    let Some(a) = cx.anchor else {
+        return Ok(unresolved(precision));
+    };
+    let resolved = |start: String, end: Option<String>, precision: Precision| {
+        relative(Some(start), end, precision, cx)
+    };
+    match unit {
+        Unit::Year => {
+            let y = i32::try_from(i64::from(a.y) + offset).map_err(|_| "year out of range")?;
+            if has("quarter") || has("half") || has("part") {
+                let (from, to, precision) = year_part(groups, cx)?;
+                return Ok(resolved(
+                    fmt_month(y, from),
+                    Some(fmt_month(y, to)),
+                    precision,
+                ));
+            }
+            let mut p = parts(groups, cx, "")?;
+            if p.m.is_none() {
+                return Err("a relative year needs a month, quarter, half or part".into());
+            }
+            p.y = Some(y);
+            Ok(resolved(render(p)?, None, precision))
+        }
+        Unit::Month => {
+            let (y, m) = a.add_months(offset);
+            let d = parts(groups, cx, "")?
+                .d
+                .ok_or("a relative month needs a day")?;
+            Ok(resolved(
+                render(Parts {
+                    y: Some(y),
+                    m: Some(m),
+                    d: Some(d),
+                })?,
+                None,
+                Precision::Day,
+            ))
+        }
+        Unit::Week => {
+            let word = groups
+                .get("weekday")
+                .ok_or("a relative week needs a weekday")?;
+            let wd = cx
+                .lexicon
+                .get("weekday", word)
+                .and_then(LexValue::as_int)
+                .filter(|d| (1..=7).contains(d))
+                .ok_or_else(|| {
+                    format!("weekday {word:?} is not in the lexicon's [weekday] table (1–7)")
+                })?;
+            let monday = a.add_days(-i64::from(a.weekday() - 1) + 7 * offset);
+            Ok(resolved(
+                fmt_day(monday.add_days(wd - 1)),
+                None,
+                Precision::Day,
+            ))
+        }
+        Unit::Day => Err("a relative day cannot be narrowed by parts".into()),
+    }
 }
 
 fn weekday(word: &str, groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
@@ -313,7 +407,19 @@ fn part_of_year(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Rejec
         .get("year")
         .ok_or("a quarter, half or part of a year needs a year")?;
     let y = year_of(year_text, cx)?;
-    let (from, to, precision) = if let Some(q) = groups.get("quarter") {
+    let (from, to, precision) = year_part(groups, cx)?;
+    Ok(DateFact {
+        start: Some(fmt_month(y, from)),
+        end: Some(fmt_month(y, to)),
+        precision,
+        relative: false,
+        anchor: None,
+    })
+}
+
+/// The first and last month of a quarter, half or part of a year.
+fn year_part(groups: &Groups<'_>, cx: &Context<'_>) -> Result<(u32, u32, Precision), Reject> {
+    Ok(if let Some(q) = groups.get("quarter") {
         let q = small_int(q, cx, "ordinal")
             .filter(|q| (1..=4).contains(q))
             .ok_or_else(|| format!("quarter {q:?} is not 1–4"))?;
@@ -336,11 +442,19 @@ fn part_of_year(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Rejec
             "late" => (9, 12, Precision::Month),
             other => return Err(format!("[part] value {other:?} must be early, mid or late")),
         }
-    };
+    })
+}
+
+/// A decade ("the 1990s", "90년대"): its first to last year.
+fn decade_of(text: &str, cx: &Context<'_>) -> Result<DateFact, Reject> {
+    let y = year_of(text, cx)?;
+    if y % 10 != 0 {
+        return Err(format!("decade {y} does not end in 0"));
+    }
     Ok(DateFact {
-        start: Some(fmt_month(y, from)),
-        end: Some(fmt_month(y, to)),
-        precision,
+        start: Some(format!("{y:04}")),
+        end: Some(format!("{:04}", y + 9)),
+        precision: Precision::Year,
         relative: false,
         anchor: None,
     })
@@ -373,6 +487,22 @@ fn parts(groups: &Groups<'_>, cx: &Context<'_>, prefix: &str) -> Result<Parts, R
         ),
     };
     Ok(Parts { y, m, d })
+}
+
+/// Formats parts at their precision, checking the day exists.
+fn render(p: Parts) -> Result<String, Reject> {
+    let y = p.y.ok_or("a date part without a year")?;
+    match (p.m, p.d) {
+        (Some(m), Some(d)) => {
+            if d > days_in_month(y, m) {
+                return Err(format!("{y:04}-{m:02} has no day {d}"));
+            }
+            Ok(fmt_day(Ymd { y, m, d }))
+        }
+        (Some(m), None) => Ok(fmt_month(y, m)),
+        (None, None) => Ok(format!("{y:04}")),
+        (None, Some(_)) => Err("a day without a month".into()),
+    }
 }
 
 /// A day of the month alone ("le 17", "14日", "지난 14일"): the anchor's month, or the
@@ -473,20 +603,6 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
         }
         relative = true;
     }
-    let render = |p: Parts| -> Result<String, Reject> {
-        let y = p.y.ok_or("a date part without a year")?;
-        match (p.m, p.d) {
-            (Some(m), Some(d)) => {
-                if d > days_in_month(y, m) {
-                    return Err(format!("{y:04}-{m:02} has no day {d}"));
-                }
-                Ok(fmt_day(Ymd { y, m, d }))
-            }
-            (Some(m), None) => Ok(fmt_month(y, m)),
-            (None, None) => Ok(format!("{y:04}")),
-            (None, Some(_)) => Err("a day without a month".into()),
-        }
-    };
     let start_text = render(start)?;
     let end_text = match end {
         Some(e) => {
@@ -643,6 +759,32 @@ mod tests {
                 .as_deref(),
             Some("2024-03-10")
         );
+    }
+
+    #[test]
+    fn relative_periods_narrowed_by_parts() {
+        let a = Some("2024-03-12");
+        let d = run(&[("rel", "cette année"), ("part", "début")], a).unwrap();
+        assert_eq!(
+            (d.start.as_deref(), d.end.as_deref()),
+            (Some("2024-01"), Some("2024-04"))
+        );
+        let d = run(&[("rel", "cette année"), ("month", "mai")], a).unwrap();
+        assert_eq!(d.start.as_deref(), Some("2024-05"));
+        assert!(d.relative);
+        let d = run(&[("rel", "la semaine dernière"), ("weekday", "mardi")], a).unwrap();
+        assert_eq!(d.start.as_deref(), Some("2024-03-05"));
+        assert!(run(&[("rel", "hier"), ("month", "mai")], a).is_err());
+    }
+
+    #[test]
+    fn decades_span_ten_years() {
+        let d = run(&[("decade", "1990")], None).unwrap();
+        assert_eq!(
+            (d.start.as_deref(), d.end.as_deref()),
+            (Some("1990"), Some("1999"))
+        );
+        assert!(run(&[("decade", "1995")], None).is_err());
     }
 
     #[test]

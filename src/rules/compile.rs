@@ -27,6 +27,7 @@ fn allowed_groups(kind: FactKind) -> &'static [&'static str] {
             "quarter",
             "half",
             "part",
+            "decade",
             "fact",
         ],
         FactKind::Amount => &[
@@ -55,7 +56,7 @@ fn allowed_groups(kind: FactKind) -> &'static [&'static str] {
 fn required_groups(kind: FactKind) -> &'static [&'static [&'static str]] {
     match kind {
         FactKind::Date => &[&[
-            "year", "month", "day", "rel", "weekday", "offset", "quarter", "half",
+            "year", "month", "day", "rel", "weekday", "offset", "quarter", "half", "decade",
         ]],
         FactKind::Amount => &[&["number"], &["currency"]],
         FactKind::Count => &[&["unit"], &["number", "min", "approx"]],
@@ -376,7 +377,7 @@ mod tests {
         let lex = Lexicon::default();
         let e = expand("{mois}", &cx(&lex)).unwrap_err();
         assert!(
-            e.starts_with("unknown placeholder {mois} (known: {day}, {int}"),
+            e.starts_with("unknown placeholder {mois} (known: {cjk_number}, {day}, {int}"),
             "{e}"
         );
     }

@@ -128,7 +128,7 @@ fn word_pattern(word: &str) -> String {
         if i > 0 {
             out.push_str(r"\s+");
         }
-        let escaped = regex::escape(part).replace('\'', "['’]");
+        let escaped = regex::escape(part).replace('\'', "['’ʼ]");
         out.push_str(&escaped);
     }
     if has_upper(word) {
