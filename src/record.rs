@@ -61,7 +61,17 @@ pub const DOCUMENT_COLUMNS: &[Column] = &[
     col(
         "fetched_at",
         SqlType::Text,
-        "fetch time, RFC 3339 (URL inputs only)",
+        "fetch time, RFC 3339 UTC (URL inputs only; the original fetch for cached bytes)",
+    ),
+    col(
+        "http_status",
+        SqlType::Integer,
+        "HTTP status of the final response (URL inputs only)",
+    ),
+    col(
+        "content_type",
+        SqlType::Text,
+        "Content-Type header of the final response, as sent (URL inputs only)",
     ),
     col(
         "content_hash",
@@ -125,14 +135,19 @@ pub const ERROR_COLUMNS: &[Column] = &[
     col(
         "stage",
         SqlType::Text,
-        "ingest, read, decode, text, lang, extract or write",
+        "ingest, fetch, read, decode, text, lang, extract or write",
     ),
     col(
         "kind",
         SqlType::Text,
-        "stable error kind, e.g. not_found, binary, empty",
+        "stable error kind, e.g. not_found, binary, empty, timeout, http_status",
     ),
     col("message", SqlType::Text, "what went wrong"),
+    col(
+        "http_status",
+        SqlType::Integer,
+        "HTTP status of the last response (fetch failures that got one)",
+    ),
 ];
 
 const RECORD_PREFIX: &[Column] = &[
@@ -257,11 +272,14 @@ pub fn record_id(doc_id: &str, kind: FactKind, start: usize, end: usize, rule_id
 /// The `documents.csv` row of a document.
 pub fn document_row(doc: &Document) -> Row {
     let countries = crate::extract::countries_in_order(&doc.facts).join(" ");
+    let fetch = doc.provenance.as_ref();
     vec![
         Some(doc.id.clone()),
         Some(doc.source.clone()),
-        None,
-        None,
+        fetch.map(|p| p.final_url.clone()),
+        fetch.map(|p| p.fetched_at.clone()),
+        fetch.map(|p| p.http_status.to_string()),
+        fetch.and_then(|p| p.content_type.clone()),
         Some(doc.content_hash.clone()),
         Some(doc.bytes.to_string()),
         Some(doc.media_type.as_str().to_owned()),
@@ -302,6 +320,7 @@ pub fn failure_row(f: &Failure) -> Row {
         Some(f.stage.as_str().to_owned()),
         Some(f.kind.to_owned()),
         Some(f.message.clone()),
+        f.http_status.map(|s| s.to_string()),
     ]
 }
 
