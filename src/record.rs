@@ -411,6 +411,53 @@ mod tests {
     }
 
     #[test]
+    fn rows_have_one_cell_per_column() {
+        use crate::document::{LangSource, MediaType, Provenance};
+        let doc = Document {
+            id: "d".into(),
+            source: "http://a.test/".into(),
+            provenance: Some(Provenance {
+                final_url: "http://a.test/b".into(),
+                fetched_at: "2024-05-01T12:34:56Z".into(),
+                http_status: 200,
+                content_type: Some("text/html".into()),
+            }),
+            content_hash: "h".into(),
+            bytes: 1,
+            media_type: MediaType::Html,
+            encoding: "UTF-8",
+            encoding_source: "declared",
+            title: None,
+            published: None,
+            lang: None,
+            lang_confidence: None,
+            lang_source: LangSource::Unknown,
+            rule_set: "common".into(),
+            chars: 1,
+            facts: Vec::new(),
+        };
+        let row = document_row(&doc);
+        assert_eq!(row.len(), DOCUMENT_COLUMNS.len());
+        let at = |name: &str| {
+            let i = DOCUMENT_COLUMNS
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap();
+            row[i].as_deref()
+        };
+        assert_eq!(at("final_url"), Some("http://a.test/b"));
+        assert_eq!(at("http_status"), Some("200"));
+        assert_eq!(at("content_type"), Some("text/html"));
+        let failure = Failure {
+            http_status: Some(404),
+            ..Failure::new("s", crate::error::Stage::Fetch, "http_status", "HTTP 404")
+        };
+        let row = failure_row(&failure);
+        assert_eq!(row.len(), ERROR_COLUMNS.len());
+        assert_eq!(row.last().cloned().flatten().as_deref(), Some("404"));
+    }
+
+    #[test]
     fn record_ids_are_stable() {
         assert_eq!(
             record_id("d", FactKind::Date, 1, 2, "fr.date.x"),

@@ -140,3 +140,99 @@ fn hand_over(
         consume(ready)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use url::Url;
+
+    use super::*;
+    use crate::ingest::fetch::{Exchange, FetchOptions};
+
+    /// Answers `/<n>` with body `n`, later for smaller `n`, so that fetches finish out of order.
+    struct Reversed;
+
+    impl Fetch for Reversed {
+        fn get(&self, url: &Url) -> Result<Exchange, FetchError> {
+            let n: u64 = url.path()[1..].parse().unwrap();
+            std::thread::sleep(Duration::from_millis(2 * (10 - n % 10)));
+            Ok(Exchange {
+                status: 200,
+                content_type: Some("text/plain".into()),
+                location: None,
+                retry_after: None,
+                content_length: None,
+                body: Box::new(std::io::Cursor::new(n.to_string().into_bytes())),
+            })
+        }
+    }
+
+    fn sources(n: usize) -> Vec<Source> {
+        (0..n)
+            .map(|i| {
+                if i % 7 == 3 {
+                    let source = format!("file{i:03}");
+                    Source::File(Input {
+                        path: PathBuf::from(&source),
+                        source,
+                    })
+                } else {
+                    let url = Url::parse(&format!("http://h{}.test/{i}", i % 3)).unwrap();
+                    Source::Url(UrlInput {
+                        source: format!("{i:03}"),
+                        url,
+                    })
+                }
+            })
+            .collect()
+    }
+
+    fn fetcher() -> Fetcher<Reversed> {
+        let opts = FetchOptions {
+            host_delay: Duration::ZERO,
+            host_jobs: 8,
+            ..FetchOptions::default()
+        };
+        Fetcher::new(Reversed, opts)
+    }
+
+    #[test]
+    fn sources_are_handed_over_in_input_order_in_batches() {
+        let mut seen = Vec::new();
+        let mut sizes = Vec::new();
+        in_order(sources(40), &fetcher(), 4, 6, |batch| {
+            sizes.push(batch.len());
+            for loaded in batch {
+                seen.push(match loaded {
+                    Loaded::File(input) => input.source,
+                    Loaded::Url(u, fetched) => {
+                        let body = String::from_utf8(fetched.unwrap().bytes).unwrap();
+                        assert_eq!(
+                            body.parse::<usize>().unwrap(),
+                            u.source.parse::<usize>().unwrap()
+                        );
+                        u.source
+                    }
+                });
+            }
+            Ok(())
+        })
+        .unwrap();
+        let expected: Vec<String> = sources(40).iter().map(|s| s.name().to_owned()).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(sizes, [6, 6, 6, 6, 6, 6, 4]);
+    }
+
+    #[test]
+    fn an_error_of_the_consumer_stops_the_fetch_threads() {
+        let mut calls = 0;
+        let result = in_order(sources(200), &fetcher(), 4, 2, |_| {
+            calls += 1;
+            anyhow::bail!("disk full")
+        });
+        assert_eq!(result.unwrap_err().to_string(), "disk full");
+        assert_eq!(calls, 1);
+    }
+}

@@ -77,6 +77,10 @@ impl HttpFetch {
                     reason: io.to_string(),
                 },
                 io::ErrorKind::TimedOut => timeout(TimeoutPhase::Read, self.opts.read_timeout),
+                // rustls reports a failed handshake as invalid data on the socket.
+                io::ErrorKind::InvalidData if url.scheme() == "https" => FetchError::Tls {
+                    reason: io.to_string(),
+                },
                 _ => FetchError::Io {
                     reason: io.to_string(),
                     attempts: 1,
