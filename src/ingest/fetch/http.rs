@@ -184,7 +184,10 @@ impl<R: Read> Deflate<R> {
 
 /// Whether two bytes are a zlib header (RFC 1950 §2.2: method 8, check bits).
 fn is_zlib_header(head: &[u8]) -> bool {
-    matches!(head, [cmf, flg, ..] if cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0)
+    let [cmf, flg, ..] = *head else {
+        return false;
+    };
+    cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
 impl<R: Read> Read for Deflate<R> {
