@@ -1,10 +1,11 @@
 //! Wiring the stages: ingest → fetch or read → decode → text → lang → extract → write.
 //!
 //! This module owns parallelism (a rayon pool of `--jobs` threads, and for URLs the fetch
-//! threads of [`fetching`]), progress and the collection of failures; the stages themselves
-//! live in their own modules and know nothing of each other. Documents are processed in
-//! batches in input order and written as each batch completes, so memory is bounded by the
-//! batch, not the corpus, and the output is the same whatever the number of threads.
+//! threads of `pipeline/fetching.rs`), progress and the collection of failures; the stages
+//! themselves live in their own modules and know nothing of each other. Documents are
+//! processed in batches in input order and written as each batch completes, so memory is
+//! bounded by the batch, not the corpus, and the output is the same whatever the number of
+//! threads.
 
 mod fetching;
 
