@@ -57,6 +57,47 @@ pub struct Input {
     pub path: PathBuf,
 }
 
+/// An input to fetch: an `http://` or `https://` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlInput {
+    /// The URL as the user wrote it, written in `documents.csv` (`source`).
+    pub source: String,
+    /// The parsed URL.
+    pub url: url::Url,
+}
+
+/// One document to process, as the user named it: a file or a URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file on disk.
+    File(Input),
+    /// A URL to fetch.
+    Url(UrlInput),
+}
+
+impl Source {
+    /// The input as named by the user (the `source` column).
+    pub fn name(&self) -> &str {
+        match self {
+            Source::File(i) => &i.source,
+            Source::Url(u) => &u.source,
+        }
+    }
+}
+
+/// Where a fetched document came from: the `documents.csv` provenance columns of URL inputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    /// The URL after redirects.
+    pub final_url: String,
+    /// When the bytes were fetched (RFC 3339, UTC), also for bytes read from the cache.
+    pub fetched_at: String,
+    /// HTTP status of the final response.
+    pub http_status: u16,
+    /// The `Content-Type` header of the final response, as sent.
+    pub content_type: Option<String>,
+}
+
 /// Stable id of a document: a hash of its source.
 pub fn doc_id(source: &str) -> String {
     blake3::hash(source.as_bytes()).to_hex()[..16].to_owned()
@@ -69,6 +110,8 @@ pub struct Document {
     pub id: String,
     /// The input as named by the user.
     pub source: String,
+    /// For URL inputs: final URL, fetch time, HTTP status and content type.
+    pub provenance: Option<Provenance>,
     /// Hash of the raw bytes.
     pub content_hash: String,
     /// Size of the raw bytes.

@@ -11,6 +11,8 @@ use std::fmt;
 pub enum Stage {
     /// Finding inputs: walking folders, reading URL lists.
     Ingest,
+    /// Downloading a URL (HTTP), or reading it from the fetch cache.
+    Fetch,
     /// Reading a file's bytes.
     Read,
     /// Bytes to text.
@@ -30,6 +32,7 @@ impl Stage {
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Ingest => "ingest",
+            Stage::Fetch => "fetch",
             Stage::Read => "read",
             Stage::Decode => "decode",
             Stage::Text => "text",
@@ -57,6 +60,26 @@ pub struct Failure {
     pub kind: &'static str,
     /// What went wrong and, where possible, what to do about it.
     pub message: String,
+    /// The HTTP status of the last response, for URL inputs that got one.
+    pub http_status: Option<u16>,
+}
+
+impl Failure {
+    /// A failure without an HTTP status.
+    pub fn new(
+        source: impl Into<String>,
+        stage: Stage,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            source: source.into(),
+            stage,
+            kind,
+            message: message.into(),
+            http_status: None,
+        }
+    }
 }
 
 impl fmt::Display for Failure {

@@ -3,18 +3,20 @@
 //!
 //! ```text
 //! inputs ──► ingest ──► decode ──► text ──► lang ──► extract ──► normalize ──► write
-//! (paths)    (walk)     (BOM,      (HTML →  (whatlang (rule sets  (ISO dates,  (CSV tables,
-//!                        meta,      main     + hints)  for lang +  exact        atomic,
-//!                        chardet)   text)              common)     decimals)    sorted)
+//! (paths,    (walk,     (BOM,      (HTML →  (whatlang (rule sets  (ISO dates,  (CSV tables,
+//!  URLs,      fetch,     declared,  main     + hints)  for lang +  exact        atomic,
+//!  lists)     cache)     meta,      text)              common)     decimals)    sorted)
+//!                        chardet)
 //! ```
 //!
 //! Where things live:
-//! * [`ingest`] finds article files; [`decode`] turns bytes into text; [`text`] extracts an
+//! * [`ingest`] finds article files and URLs, and [`ingest::fetch`] downloads URLs (HTTP,
+//!   politeness, cache); [`decode`] turns bytes into text; [`text`] extracts an
 //!   HTML page's main text and metadata; [`lang`] decides the language.
 //! * [`rules`] loads, compiles and checks rule files; [`extract`] applies them with word
 //!   boundaries and overlap resolution; [`normalize`] turns matches into typed [`fact`]s.
 //! * [`record`] defines the output tables; [`write`] writes them atomically.
-//! * [`pipeline`] wires the stages with parallel workers; [`progress`] draws progress bars;
+//! * [`pipeline`] wires the stages with parallel workers (and fetch threads); [`progress`] draws progress bars;
 //!   [`cli`] is the command line.
 #![warn(missing_docs)]
 

@@ -61,7 +61,17 @@ pub const DOCUMENT_COLUMNS: &[Column] = &[
     col(
         "fetched_at",
         SqlType::Text,
-        "fetch time, RFC 3339 (URL inputs only)",
+        "fetch time, RFC 3339 UTC (URL inputs only; the original fetch for cached bytes)",
+    ),
+    col(
+        "http_status",
+        SqlType::Integer,
+        "HTTP status of the final response (URL inputs only)",
+    ),
+    col(
+        "content_type",
+        SqlType::Text,
+        "Content-Type header of the final response, as sent (URL inputs only)",
     ),
     col(
         "content_hash",
@@ -125,14 +135,19 @@ pub const ERROR_COLUMNS: &[Column] = &[
     col(
         "stage",
         SqlType::Text,
-        "ingest, read, decode, text, lang, extract or write",
+        "ingest, fetch, read, decode, text, lang, extract or write",
     ),
     col(
         "kind",
         SqlType::Text,
-        "stable error kind, e.g. not_found, binary, empty",
+        "stable error kind, e.g. not_found, binary, empty, timeout, http_status",
     ),
     col("message", SqlType::Text, "what went wrong"),
+    col(
+        "http_status",
+        SqlType::Integer,
+        "HTTP status of the last response (fetch failures that got one)",
+    ),
 ];
 
 const RECORD_PREFIX: &[Column] = &[
@@ -266,11 +281,14 @@ pub fn record_id(doc_id: &str, kind: FactKind, start: usize, end: usize, rule_id
 /// The `documents.csv` row of a document.
 pub fn document_row(doc: &Document) -> Row {
     let countries = crate::extract::countries_in_order(&doc.facts).join(" ");
+    let fetch = doc.provenance.as_ref();
     vec![
         Some(doc.id.clone()),
         Some(doc.source.clone()),
-        None,
-        None,
+        fetch.map(|p| p.final_url.clone()),
+        fetch.map(|p| p.fetched_at.clone()),
+        fetch.map(|p| p.http_status.to_string()),
+        fetch.and_then(|p| p.content_type.clone()),
         Some(doc.content_hash.clone()),
         Some(doc.bytes.to_string()),
         Some(doc.media_type.as_str().to_owned()),
@@ -311,6 +329,7 @@ pub fn failure_row(f: &Failure) -> Row {
         Some(f.stage.as_str().to_owned()),
         Some(f.kind.to_owned()),
         Some(f.message.clone()),
+        f.http_status.map(|s| s.to_string()),
     ]
 }
 
@@ -398,6 +417,53 @@ mod tests {
             let names: Vec<_> = f.fields().into_iter().map(|(n, _)| n).collect();
             assert_eq!(names, header(kind_columns(f.kind())), "{:?}", f.kind());
         }
+    }
+
+    #[test]
+    fn rows_have_one_cell_per_column() {
+        use crate::document::{LangSource, MediaType, Provenance};
+        let doc = Document {
+            id: "d".into(),
+            source: "http://a.test/".into(),
+            provenance: Some(Provenance {
+                final_url: "http://a.test/b".into(),
+                fetched_at: "2024-05-01T12:34:56Z".into(),
+                http_status: 200,
+                content_type: Some("text/html".into()),
+            }),
+            content_hash: "h".into(),
+            bytes: 1,
+            media_type: MediaType::Html,
+            encoding: "UTF-8",
+            encoding_source: "declared",
+            title: None,
+            published: None,
+            lang: None,
+            lang_confidence: None,
+            lang_source: LangSource::Unknown,
+            rule_set: "common".into(),
+            chars: 1,
+            facts: Vec::new(),
+        };
+        let row = document_row(&doc);
+        assert_eq!(row.len(), DOCUMENT_COLUMNS.len());
+        let at = |name: &str| {
+            let i = DOCUMENT_COLUMNS
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap();
+            row[i].as_deref()
+        };
+        assert_eq!(at("final_url"), Some("http://a.test/b"));
+        assert_eq!(at("http_status"), Some("200"));
+        assert_eq!(at("content_type"), Some("text/html"));
+        let failure = Failure {
+            http_status: Some(404),
+            ..Failure::new("s", crate::error::Stage::Fetch, "http_status", "HTTP 404")
+        };
+        let row = failure_row(&failure);
+        assert_eq!(row.len(), ERROR_COLUMNS.len());
+        assert_eq!(row.last().cloned().flatten().as_deref(), Some("404"));
     }
 
     #[test]

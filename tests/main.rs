@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod fetch;
 mod pipeline;
 mod util;

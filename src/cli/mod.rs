@@ -5,6 +5,7 @@
 
 mod explain;
 mod extract;
+mod fetch;
 mod rules;
 mod run;
 mod text;
@@ -44,14 +45,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Extract facts from article files and folders into CSV tables.
+    /// Extract facts from article files, folders and URLs into CSV tables.
     Run(run::RunArgs),
     /// Work with rule files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
     /// Extract facts from JSON lines on stdin to JSON lines on stdout.
     Extract(extract::ExtractArgs),
-    /// Print the main text newsfacts extracts from a file.
+    /// Print the main text newsfacts extracts from a file or URL.
     Text(text::TextArgs),
     /// Show which rules matched what in a text or file, and which candidates were dropped.
     Explain(explain::ExplainArgs),

@@ -1,16 +1,24 @@
 //! `newsfacts run`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
+use super::fetch::FetchArgs;
 use super::{ExitStatus, OutputArgs, RulesArg};
 use crate::pipeline::{self, RunOptions};
 
 #[derive(Debug, Args)]
 pub(super) struct RunArgs {
-    /// Article files and folders (.txt, .html, .htm; folders are read recursively).
-    #[arg(value_name = "INPUT", required = true)]
+    /// Article files, folders (read recursively) and http:// or https:// URLs.
+    #[arg(
+        value_name = "INPUT",
+        required_unless_present = "urls",
+        long_help = "Article files (.txt, .html, .htm …), folders (read recursively) and URLs. \
+                     An input starting with http:// or https:// is fetched (see Fetching URLs); \
+                     more URLs can come from --urls."
+    )]
     inputs: Vec<PathBuf>,
     /// Output folder.
     #[arg(
@@ -45,6 +53,69 @@ pub(super) struct RunArgs {
     rules: RulesArg,
     #[command(flatten)]
     output_args: OutputArgs,
+    /// A file of URLs to fetch, one a line (# comments; - for stdin). Repeatable.
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Fetching URLs",
+        long_help = "A file of URLs to fetch, one a line; blank lines and lines starting with # \
+                     are ignored, and - reads standard input. Repeatable, and combines with \
+                     URLs, files and folders given as INPUT."
+    )]
+    urls: Vec<PathBuf>,
+    /// Requests in flight at once, over all hosts (default: 8).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        help_heading = "Fetching URLs",
+        long_help = "Requests in flight at once, over all hosts (default: 8). Fetching runs on \
+                     threads of its own, apart from the --jobs extraction workers; --host-jobs \
+                     and --host-delay further limit each host."
+    )]
+    fetch_jobs: usize,
+    /// Requests in flight at once to one host (default: 2).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 2,
+        help_heading = "Fetching URLs",
+        long_help = "Requests in flight at once to one host, counted by host name and port \
+                     (default: 2). Never more than --fetch-jobs."
+    )]
+    host_jobs: usize,
+    /// Least time between two requests to one host, in milliseconds (default: 250).
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 250,
+        help_heading = "Fetching URLs",
+        long_help = "Least time between the starts of two requests to one host, in milliseconds \
+                     (default: 250). A 429 or 503 with Retry-After holds the whole host for the \
+                     time asked."
+    )]
+    host_delay: u64,
+    /// Cache folder for fetched bytes (default: OUTPUT/.cache).
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Fetching URLs",
+        long_help = "Cache folder (default: .cache inside the output folder). Fetched bodies are \
+                     kept under DIR/fetch/v1/ by URL and content hash, so a re-run reads them \
+                     instead of fetching again (see --refetch). Failures are not cached."
+    )]
+    cache: Option<PathBuf>,
+    /// Fetch every URL again, even when the cache has it (and update the cache).
+    #[arg(
+        long,
+        help_heading = "Fetching URLs",
+        long_help = "Fetch every URL again even when the cache has it, and store the new bytes \
+                     in the cache. Without it, a URL in the cache is not fetched, and its \
+                     documents.csv row keeps the fetched_at of the first fetch."
+    )]
+    refetch: bool,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 pub(super) fn run(args: &RunArgs) -> ExitStatus {
@@ -54,6 +125,13 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
     };
     let opts = RunOptions {
         inputs: args.inputs.clone(),
+        url_lists: args.urls.clone(),
+        fetch: args
+            .fetch
+            .options(args.host_jobs, Duration::from_millis(args.host_delay)),
+        fetch_jobs: args.fetch_jobs.max(1),
+        cache: args.cache.clone(),
+        refetch: args.refetch,
         out_dir: args.output.clone(),
         lang: args.lang.clone(),
         jobs: args.jobs,
@@ -85,8 +163,16 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
             .map(|(l, n)| format!("{l} {n}"))
             .collect();
         let secs = summary.elapsed.as_secs_f64();
+        let fetched = if summary.fetched > 0 {
+            format!(
+                "; {} URLs fetched ({} from the cache)",
+                summary.fetched, summary.from_cache
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "newsfacts: {} documents ({}), {} failed, {} skipped; records: {}; {:.1} MB in {:.2}s ({:.1} MB/s); output in {}",
+            "newsfacts: {} documents ({}), {} failed, {} skipped{fetched}; records: {}; {:.1} MB in {:.2}s ({:.1} MB/s); output in {}",
             summary.documents,
             if langs.is_empty() {
                 "-".to_owned()
@@ -114,5 +200,33 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
         ExitStatus::SomeFailed
     } else {
         ExitStatus::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::super::{Cli, Command};
+    use crate::ingest::fetch::FetchOptions;
+
+    #[test]
+    fn fetch_flag_defaults_are_the_library_defaults() {
+        let cli = Cli::try_parse_from(["newsfacts", "run", "https://example.org/"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        let opts = args.fetch.options(
+            args.host_jobs,
+            std::time::Duration::from_millis(args.host_delay),
+        );
+        assert_eq!(opts, FetchOptions::default());
+        assert_eq!(args.fetch_jobs, 8);
+    }
+
+    #[test]
+    fn a_url_list_alone_is_enough_input() {
+        assert!(Cli::try_parse_from(["newsfacts", "run", "--urls", "list.txt"]).is_ok());
+        assert!(Cli::try_parse_from(["newsfacts", "run"]).is_err());
     }
 }
