@@ -311,7 +311,7 @@ pub fn run(
     let (mut tables, mut failures, mut summary) = std::thread::scope(|scope| {
         let progress = &progress;
         let writer = scope.spawn(move || -> Result<(Tables, Vec<Failure>, RunSummary)> {
-            let mut tables = tables;
+            let (mut tables, mut summary) = (tables, summary);
             let mut failures = found.failures;
             for results in rx {
                 let (mut bytes, mut errors, n) = (0, 0, results.len() as u64);
