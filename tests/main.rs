@@ -2,5 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod load;
+mod output;
 mod pipeline;
 mod util;
