@@ -27,15 +27,6 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The name used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => "sqlite",
-            Dialect::Postgres => "postgres",
-            Dialect::Duckdb => "duckdb",
-        }
-    }
-
     fn type_name(self, sql: SqlType) -> &'static str {
         match (self, sql) {
             // SQLite's NUMERIC affinity keeps only 15 significant digits; text keeps them all.
