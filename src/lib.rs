@@ -13,9 +13,9 @@
 //!   HTML page's main text and metadata; [`lang`] decides the language.
 //! * [`rules`] loads, compiles and checks rule files; [`extract`] applies them with word
 //!   boundaries and overlap resolution; [`normalize`] turns matches into typed [`fact`]s.
-//! * [`record`] defines the output tables (the one list of columns); [`write`](mod@write) writes them
-//!   atomically as CSV or JSON lines; [`schema`] derives their SQL schemas (SQLite,
-//!   PostgreSQL, DuckDB); [`load`] upserts a run into an SQLite database.
+//! * [`record`] defines the output tables (the one list of columns); [`write`](mod@write)
+//!   writes them atomically as CSV or JSON lines; [`schema`] derives their SQL schemas
+//!   (SQLite, PostgreSQL, DuckDB); [`load`] upserts a run into an SQLite database.
 //! * [`pipeline`] wires the stages with parallel workers; [`progress`] draws progress bars;
 //!   [`cli`] is the command line.
 #![warn(missing_docs)]
