@@ -15,8 +15,10 @@
 //!   HTML page's main text and metadata; [`lang`] decides the language.
 //! * [`rules`] loads, compiles and checks rule files; [`extract`] applies them with word
 //!   boundaries and overlap resolution; [`normalize`] turns matches into typed [`fact`]s.
-//! * [`record`] defines the output tables; [`write`] writes them atomically.
-//! * [`pipeline`] wires the stages with parallel workers (and fetch threads); [`progress`] draws progress bars;
+//! * [`record`] defines the output tables (the one list of columns); [`write`](mod@write)
+//!   writes them atomically as CSV or JSON lines; [`schema`] derives their SQL schemas
+//!   (SQLite, PostgreSQL, DuckDB); [`load`] upserts a run into an SQLite database.
+//! * [`pipeline`] wires the stages with parallel workers and fetch threads; [`progress`] draws progress bars;
 //!   [`cli`] is the command line.
 #![warn(missing_docs)]
 
@@ -28,10 +30,12 @@ pub mod extract;
 pub mod fact;
 pub mod ingest;
 pub mod lang;
+pub mod load;
 pub mod normalize;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
 pub mod rules;
+pub mod schema;
 pub mod text;
 pub mod write;

@@ -25,8 +25,8 @@ use crate::ingest::fetch::{FetchError, FetchOptions, Fetched, Fetcher};
 use crate::normalize::date::Ymd;
 use crate::progress::{Progress, ProgressMode};
 use crate::rules::RuleSet;
-use crate::write::Tables;
-use crate::{decode, extract, ingest, lang, record, text};
+use crate::write::{OutputFormat, Tables};
+use crate::{decode, extract, ingest, lang, text};
 
 /// Options of `newsfacts run`.
 #[derive(Clone, Debug)]
@@ -51,7 +51,9 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Progress bar mode.
     pub progress: ProgressMode,
-    /// Neutralize spreadsheet formulas in cells.
+    /// Format of the output tables.
+    pub format: OutputFormat,
+    /// Neutralize spreadsheet formulas in cells (CSV only).
     pub csv_safe: bool,
 }
 
@@ -295,7 +297,7 @@ pub fn run(
             .with_context(|| format!("cannot create the fetch cache in {}", root.display()))?;
         fetcher = fetcher.with_cache(cache, opts.refetch);
     }
-    let tables = Tables::create(&opts.out_dir, opts.csv_safe)?;
+    let tables = Tables::create(&opts.out_dir, opts.format, opts.csv_safe)?;
     let summary = RunSummary {
         skipped: found.skipped.len(),
         ..RunSummary::default()
@@ -372,10 +374,6 @@ pub fn run(
     }
     summary.failed = failures.len();
     tables.finish()?;
-    crate::write::write_atomic(
-        &opts.out_dir.join("schema.sql"),
-        record::schema_sql().as_bytes(),
-    )?;
     summary.elapsed = started.elapsed();
     let run_json = run_json(rules, opts, &summary);
     crate::write::write_atomic(&opts.out_dir.join("run.json"), run_json.as_bytes())?;
@@ -414,6 +412,7 @@ fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {
             "out_dir": opts.out_dir.display().to_string(),
             "lang": opts.lang,
             "jobs": opts.jobs,
+            "format": opts.format.as_str(),
             "csv_safe": opts.csv_safe,
             "url_lists": opts.url_lists.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "fetch": {

@@ -1,37 +1,27 @@
 //! Output rows: the columns of every table (one definition, used for the CSV header, the
-//! rows and `schema.sql`) and the functions that turn documents and facts into rows.
+//! rows, the JSON lines of `run --format jsonl`, the SQL schemas of [`crate::schema`] and the
+//! SQLite loader of [`crate::load`]) and the functions that turn documents and facts into rows.
 
-use std::fmt::Write as _;
+use serde_json::{Map, Value};
 
 use crate::document::Document;
 use crate::error::Failure;
 use crate::fact::{Extracted, FactKind};
 
-/// A column's SQL type.
+/// What a column holds, independent of any database; [`crate::schema`] maps it to each
+/// dialect's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SqlType {
     /// Text.
     Text,
-    /// 64-bit integer.
+    /// A 64-bit integer, written in decimal.
     Integer,
-    /// Exact decimal.
+    /// An exact decimal of any size, written as plain digits with an optional `.` fraction.
     Numeric,
-    /// `true`/`false`.
+    /// `true` or `false`.
     Boolean,
-    /// Floating point.
+    /// A floating-point number, written in its shortest round-trip form.
     Real,
-}
-
-impl SqlType {
-    fn sql(self) -> &'static str {
-        match self {
-            SqlType::Text => "TEXT",
-            SqlType::Integer => "BIGINT",
-            SqlType::Numeric => "NUMERIC",
-            SqlType::Boolean => "BOOLEAN",
-            SqlType::Real => "DOUBLE PRECISION",
-        }
-    }
 }
 
 /// One column of an output table.
@@ -333,50 +323,99 @@ pub fn failure_row(f: &Failure) -> Row {
     ]
 }
 
-fn create_table(out: &mut String, name: &str, columns: &[Column], key: &str, foreign: bool) {
-    let _ = writeln!(out, "CREATE TABLE {name} (");
-    for c in columns {
-        let not_null = if c.name == key { " PRIMARY KEY" } else { "" };
-        let _ = writeln!(
-            out,
-            "  \"{}\" {}{not_null}, -- {}",
-            c.name,
-            c.sql.sql(),
-            c.comment
-        );
-    }
-    if foreign {
-        let _ = writeln!(out, "  FOREIGN KEY (doc_id) REFERENCES documents (doc_id)");
-    } else {
-        // Drop the trailing comma of the last column.
-        if let Some(pos) = out.rfind(", --") {
-            out.replace_range(pos..=pos, "");
-        }
-    }
-    let _ = writeln!(out, ");\n");
+/// One output table: its name (CSV file stem and SQL table name), columns and key.
+#[derive(Clone, Debug)]
+pub struct TableDef {
+    /// File stem and table name (`documents`, `dates` …).
+    pub name: &'static str,
+    /// The columns, in CSV order.
+    pub columns: Vec<Column>,
+    /// The primary key column; `None` for `errors`, a log without a key.
+    pub key: Option<&'static str>,
+    /// Whether `doc_id` references `documents`.
+    pub references_documents: bool,
+    /// What a row is.
+    pub comment: &'static str,
 }
 
-/// `schema.sql`: tables that load the CSV files as they are (`SQLite`, `PostgreSQL`).
-pub fn schema_sql() -> String {
-    let mut out = String::from(
-        "-- newsfacts output schema. Load each CSV with its header row skipped:\n\
-         --   SQLite:     .import --csv --skip 1 dates.csv dates\n\
-         --   PostgreSQL: \\copy dates FROM 'dates.csv' WITH (FORMAT csv, HEADER true)\n\
-         -- Offsets (start, end) count Unicode code points into the extracted text; end is exclusive.\n\
-         -- Missing values are unquoted empty fields (NULL for COPY).\n\n",
-    );
-    create_table(&mut out, "documents", DOCUMENT_COLUMNS, "doc_id", false);
-    for kind in FactKind::ALL {
-        create_table(
-            &mut out,
-            kind.table(),
-            &fact_columns(kind),
-            "record_id",
-            true,
-        );
+/// The `documents` table.
+pub fn documents_table() -> TableDef {
+    TableDef {
+        name: "documents",
+        columns: DOCUMENT_COLUMNS.to_vec(),
+        key: Some("doc_id"),
+        references_documents: false,
+        comment: "one row per document processed",
     }
-    create_table(&mut out, "errors", ERROR_COLUMNS, "", false);
-    out
+}
+
+/// The table of a kind of fact.
+pub fn fact_table(kind: FactKind) -> TableDef {
+    TableDef {
+        name: kind.table(),
+        columns: fact_columns(kind),
+        key: Some("record_id"),
+        references_documents: true,
+        comment: match kind {
+            FactKind::Date => "one row per date, date range or relative date found",
+            FactKind::Amount => "one row per money amount found",
+            FactKind::Count => "one row per count (a number or range and the counted noun) found",
+            FactKind::Country => "one row per country mention found",
+        },
+    }
+}
+
+/// The `errors` table.
+pub fn errors_table() -> TableDef {
+    TableDef {
+        name: "errors",
+        columns: ERROR_COLUMNS.to_vec(),
+        key: None,
+        references_documents: false,
+        comment: "one row per input that could not be processed",
+    }
+}
+
+/// Every output table, documents first (the fact tables reference it), errors last.
+pub fn tables() -> Vec<TableDef> {
+    let mut all = vec![documents_table()];
+    all.extend(FactKind::ALL.into_iter().map(fact_table));
+    all.push(errors_table());
+    all
+}
+
+/// A cell as a JSON value typed by its column: integers and reals as numbers, booleans as
+/// booleans, text and exact decimals as strings (a JSON number is often read as a float, which
+/// would not keep `2000000000.05` exact), an empty cell as `null`.
+pub fn json_cell(sql: SqlType, cell: Option<&str>) -> Value {
+    let Some(cell) = cell else {
+        return Value::Null;
+    };
+    let typed = match sql {
+        SqlType::Integer => cell.parse::<i64>().ok().map(Value::from),
+        SqlType::Real => cell
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        SqlType::Boolean => match cell {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        SqlType::Text | SqlType::Numeric => None,
+    };
+    typed.unwrap_or_else(|| Value::String(cell.to_owned()))
+}
+
+/// A row as a JSON object: the columns' names as keys, in column order, typed by
+/// [`json_cell`].
+pub fn json_row(columns: &[Column], row: &Row) -> Map<String, Value> {
+    columns
+        .iter()
+        .zip(row)
+        .map(|(c, cell)| (c.name.to_owned(), json_cell(c.sql, cell.as_deref())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -479,17 +518,40 @@ mod tests {
     }
 
     #[test]
-    fn schema_has_every_table() {
-        let s = schema_sql();
-        for t in [
-            "documents",
-            "dates",
-            "amounts",
-            "counts",
-            "countries",
-            "errors",
-        ] {
-            assert!(s.contains(&format!("CREATE TABLE {t} (")), "{t}");
+    fn tables_come_documents_first_and_have_their_keys() {
+        let names: Vec<_> = tables().iter().map(|t| t.name).collect();
+        assert_eq!(
+            names,
+            [
+                "documents",
+                "dates",
+                "amounts",
+                "counts",
+                "countries",
+                "errors"
+            ]
+        );
+        for t in tables() {
+            if let Some(key) = t.key {
+                assert_eq!(t.columns[0].name, key, "{}", t.name);
+            }
+            assert_eq!(
+                t.references_documents,
+                t.columns.iter().any(|c| c.name == "doc_id") && t.name != "documents"
+            );
         }
+    }
+
+    #[test]
+    fn json_cells_are_typed_by_column() {
+        assert_eq!(json_cell(SqlType::Integer, Some("271")), Value::from(271));
+        assert_eq!(json_cell(SqlType::Boolean, Some("true")), Value::Bool(true));
+        assert_eq!(json_cell(SqlType::Real, Some("0.5")), Value::from(0.5));
+        // Exact decimals stay strings, so no reader turns them into floats.
+        assert_eq!(
+            json_cell(SqlType::Numeric, Some("2000000000.05")),
+            Value::from("2000000000.05")
+        );
+        assert_eq!(json_cell(SqlType::Text, None), Value::Null);
     }
 }

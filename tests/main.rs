@@ -3,5 +3,7 @@
 
 mod cli;
 mod fetch;
+mod load;
+mod output;
 mod pipeline;
 mod util;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ExitStatus, RulesArg, is_broken_pipe};
 use crate::fact::Extracted;
-use crate::record::{SqlType, kind_columns};
+use crate::record::{json_cell, kind_columns};
 use crate::rules::RuleSet;
 
 #[derive(Debug, Args)]
@@ -49,12 +49,7 @@ pub(crate) fn record_json(ex: &Extracted) -> Value {
     m.insert("text".into(), json!(ex.text));
     m.insert("rule_id".into(), json!(ex.rule_id));
     for ((name, value), column) in ex.fact.fields().into_iter().zip(kind_columns(kind)) {
-        let v = match (value, column.sql) {
-            (None, _) => Value::Null,
-            (Some(v), SqlType::Boolean) => Value::Bool(v == "true"),
-            (Some(v), _) => Value::String(v),
-        };
-        m.insert(name.into(), v);
+        m.insert(name.into(), json_cell(column.sql, value.as_deref()));
     }
     Value::Object(m)
 }

@@ -6,8 +6,10 @@
 mod explain;
 mod extract;
 mod fetch;
+mod load;
 mod rules;
 mod run;
+mod schema;
 mod text;
 
 use std::path::PathBuf;
@@ -45,7 +47,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Extract facts from article files, folders and URLs into CSV tables.
+    /// Extract facts from article files, folders and URLs into CSV tables (or JSON lines).
     Run(run::RunArgs),
     /// Work with rule files.
     #[command(subcommand)]
@@ -56,6 +58,10 @@ enum Command {
     Text(text::TextArgs),
     /// Show which rules matched what in a text or file, and which candidates were dropped.
     Explain(explain::ExplainArgs),
+    /// Print the SQL tables that load the CSV files (SQLite, PostgreSQL, DuckDB).
+    Schema(schema::SchemaArgs),
+    /// Load a run's CSV tables into an SQLite database, updating a previous load.
+    Load(load::LoadArgs),
 }
 
 /// `--rules DIR`, shared by the commands that load rules.
@@ -141,6 +147,8 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(&args),
         Command::Text(args) => text::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Load(args) => load::run(&args),
     };
     status.into()
 }

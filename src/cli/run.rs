@@ -8,6 +8,7 @@ use clap::Args;
 use super::fetch::FetchArgs;
 use super::{ExitStatus, OutputArgs, RulesArg};
 use crate::pipeline::{self, RunOptions};
+use crate::write::OutputFormat;
 
 #[derive(Debug, Args)]
 pub(super) struct RunArgs {
@@ -41,12 +42,25 @@ pub(super) struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N", default_value_t = 0)]
     jobs: usize,
+    /// Format of the tables: csv (default) or jsonl.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = OutputFormat::Csv,
+        long_help = "Format of the tables (default: csv). csv writes documents.csv, dates.csv, \
+                     amounts.csv, counts.csv, countries.csv, errors.csv and schema.sql. jsonl \
+                     writes documents.jsonl, records.jsonl (every kind of fact, one line per \
+                     record with the CSV's fields plus kind) and errors.jsonl, for document \
+                     stores and search engines. Both write run.json."
+    )]
+    format: OutputFormat,
     /// Prefix cells starting with =, +, - or @ with ' so spreadsheets do not run them.
     #[arg(
         long,
         long_help = "Prefix cells that start with =, +, - or @ with a single quote so spreadsheet \
                      programs do not read them as formulas. Off by default: it alters values, so \
-                     do not use it for files meant for databases."
+                     do not use it for files meant for databases (newsfacts load refuses them). \
+                     CSV only: an error with --format jsonl."
     )]
     csv_safe: bool,
     #[command(flatten)]
@@ -119,6 +133,14 @@ pub(super) struct RunArgs {
 }
 
 pub(super) fn run(args: &RunArgs) -> ExitStatus {
+    if args.csv_safe && args.format != OutputFormat::Csv {
+        eprintln!(
+            "newsfacts: --csv-safe protects spreadsheets opening CSV files; it does not apply to \
+             --format {}: drop one of them",
+            args.format.as_str()
+        );
+        return ExitStatus::Fatal;
+    }
     let rules = match args.rules.load() {
         Ok(r) => r,
         Err(status) => return status,
@@ -136,6 +158,7 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
         lang: args.lang.clone(),
         jobs: args.jobs,
         progress: args.output_args.progress(),
+        format: args.format,
         csv_safe: args.csv_safe,
     };
     let quiet = args.output_args.quiet;
