@@ -294,6 +294,9 @@ mod tests {
         assert!(s.contains("REFERENCES documents (\"doc_id\")\n);"), "{s}");
         let e = create_table(Dialect::Sqlite, &crate::record::errors_table());
         assert!(e.contains("\"message\" TEXT, -- what went wrong\n"), "{e}");
-        assert!(e.contains("last response (fetch failures that got one)\n);"), "{e}");
+        assert!(
+            e.contains("last response (fetch failures that got one)\n);"),
+            "{e}"
+        );
     }
 }

@@ -6,12 +6,12 @@ mod server;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use server::{Reply, Server};
 
-use crate::util::{column, read_csv, repo};
+use crate::util::{column, read_csv};
 
 /// Runs the binary without any proxy from the environment, so requests go to the server.
 fn newsfacts(args: &[&str]) -> Output {
@@ -30,21 +30,7 @@ fn newsfacts_stdin(args: &[&str], stdin: &str) -> Output {
     ] {
         cmd.env_remove(var);
     }
-    let mut child = cmd
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    crate::util::run_with_stdin(cmd, args, stdin)
 }
 
 /// `newsfacts run --quiet -o OUT --host-delay 0 ARGS…`.

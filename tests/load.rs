@@ -8,16 +8,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
-use crate::util::{newsfacts, read_csv, repo};
-
-const TABLES: [&str; 6] = [
-    "documents",
-    "dates",
-    "amounts",
-    "counts",
-    "countries",
-    "errors",
-];
+use crate::util::{TABLES, newsfacts, read_csv, repo};
 
 fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -1,16 +1,7 @@
 //! The golden test: `newsfacts run fixtures` must reproduce the committed `output/` tables,
 //! row for row. After a reviewed change, `NEWSFACTS_BLESS=1 cargo test` rewrites `output/`.
 
-use crate::util::{newsfacts, read_csv, repo};
-
-const TABLES: &[&str] = &[
-    "documents",
-    "dates",
-    "amounts",
-    "counts",
-    "countries",
-    "errors",
-];
+use crate::util::{TABLES, newsfacts, read_csv, repo};
 
 #[test]
 fn fixtures_reproduce_the_committed_output() {

@@ -17,10 +17,25 @@ pub fn newsfacts(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Every output table, in output order.
+pub const TABLES: [&str; 6] = [
+    "documents",
+    "dates",
+    "amounts",
+    "counts",
+    "countries",
+    "errors",
+];
+
 /// Runs the binary with stdin.
 pub fn newsfacts_stdin(args: &[&str], stdin: &str) -> Output {
+    run_with_stdin(Command::new(env!("CARGO_BIN_EXE_newsfacts")), args, stdin)
+}
+
+/// Runs a prepared command in the repository root with arguments and stdin.
+pub fn run_with_stdin(mut cmd: Command, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsfacts"))
+    let mut child = cmd
         .args(args)
         .current_dir(repo())
         .stdin(std::process::Stdio::piped())

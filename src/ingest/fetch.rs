@@ -22,6 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 use url::Url;
 
 use crate::document::Provenance;
+use crate::normalize::date::Ymd;
 use cache::FetchCache;
 use politeness::HostGate;
 
@@ -695,30 +696,6 @@ fn without_fragment(url: &Url) -> Url {
     u
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-/// See: <http://howardhinnant.github.io/date_algorithms.html> (`days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a count of days since 1970-01-01 (`civil_from_days`, same source).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// A time as RFC 3339 in UTC, to the second: `2024-05-01T12:34:56Z`.
 pub fn rfc3339(t: SystemTime) -> String {
     let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
@@ -726,7 +703,7 @@ pub fn rfc3339(t: SystemTime) -> String {
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     };
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let Ymd { y, m, d } = Ymd::from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
@@ -758,7 +735,12 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let [h, mi, s] = hms.as_slice() else {
         return None;
     };
-    let days = days_from_civil(year.parse().ok()?, month, day.parse().ok()?);
+    let days = Ymd {
+        y: year.parse().ok()?,
+        m: u32::try_from(month).ok()?,
+        d: day.parse().ok()?,
+    }
+    .days();
     let at = days * 86_400 + h * 3600 + mi * 60 + s;
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at).ok()?);
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -1113,13 +1095,5 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn civil_dates_round_trip() {
-        for days in [-719_468, -1, 0, 59, 60, 11_016, 19_844, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
-        }
     }
 }

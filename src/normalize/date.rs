@@ -35,7 +35,8 @@ impl Ymd {
         ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then_some(Ymd { y, m, d })
     }
 
-    fn days(self) -> i64 {
+    /// Days since 1970-01-01.
+    pub fn days(self) -> i64 {
         // Days since 1970-01-01 (proleptic Gregorian), after H. Hinnant's civil algorithm.
         let y = i64::from(self.y) - i64::from(self.m <= 2);
         let era = y.div_euclid(400);
@@ -46,8 +47,9 @@ impl Ymd {
         era * 146_097 + doe - 719_468
     }
 
+    /// The date `z` days after 1970-01-01.
     #[allow(clippy::cast_sign_loss)] // day and month are small positive numbers here
-    fn from_days(z: i64) -> Ymd {
+    pub fn from_days(z: i64) -> Ymd {
         let z = z + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
