@@ -314,14 +314,18 @@ fn context(group: &RuleGroup, anchor: Option<Ymd>) -> Context<'_> {
 }
 
 /// Keeps non-overlapping candidates, best first; returns (kept, dropped with reason).
-fn resolve(mut cands: Vec<Candidate<'_>>) -> (Vec<Candidate<'_>>, Vec<ByteRejection<'_>>) {
-    cands.sort_by(|a, b| {
-        b.rule
-            .priority
-            .cmp(&a.rule.priority)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
-            .then(a.rule.id.cmp(&b.rule.id))
+fn resolve<'r>(
+    text: &str,
+    mut cands: Vec<Candidate<'r>>,
+) -> (Vec<Candidate<'r>>, Vec<ByteRejection<'r>>) {
+    // Longer means more characters, not more bytes ("día 9" is not longer than "9 Mayo").
+    cands.sort_by_cached_key(|c| {
+        (
+            std::cmp::Reverse(c.rule.priority),
+            std::cmp::Reverse(text[c.start..c.end].chars().count()),
+            c.start,
+            c.rule.id.clone(),
+        )
     });
     // Accepted spans by start; spans never overlap, so a neighbour check suffices.
     let mut taken: BTreeMap<usize, (usize, &str)> = BTreeMap::new();
@@ -401,7 +405,7 @@ pub fn extract(
             );
         });
     }
-    let (kept, dropped) = resolve(cands);
+    let (kept, dropped) = resolve(text, cands);
     if explain {
         rejected_bytes.extend(dropped);
     }
