@@ -449,7 +449,25 @@ fn year_part(groups: &Groups<'_>, cx: &Context<'_>) -> Result<(u32, u32, Precisi
 
 /// A decade ("the 1990s", "90년대"): its first to last year.
 fn decade_of(text: &str, cx: &Context<'_>) -> Result<DateFact, Reject> {
-    let y = year_of(text, cx)?;
+    let digits = text.chars().filter(|c| c.is_numeric()).count();
+    let y = if digits == 2 {
+        // "the 70s": the latest such decade that began by the anchor year.
+        let a = cx
+            .anchor
+            .ok_or("a two-digit decade needs a publication date")?;
+        let n = parse_number(text, cx)
+            .and_then(super::number::Decimal::as_int)
+            .and_then(|v| i32::try_from(v).ok())
+            .ok_or_else(|| format!("decade {text:?} is not a number"))?;
+        let century = a.y - a.y.rem_euclid(100);
+        if century + n > a.y {
+            century + n - 100
+        } else {
+            century + n
+        }
+    } else {
+        year_of(text, cx)?
+    };
     if y % 10 != 0 {
         return Err(format!("decade {y} does not end in 0"));
     }
@@ -587,12 +605,15 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
             return Ok(unresolved(precision));
         };
         let (m, d) = (start.m.unwrap_or(1), start.d.unwrap_or(1));
+        // A month without a day is compared as a whole month: "last June" said in June is
+        // the previous June.
+        let anchor_day = if start.d.is_some() { a.d } else { 1 };
         let mut y = a.y;
         match groups.get("direction") {
             // "next June", "juin prochain": the first such date after the anchor.
-            Some("future") if (m, d) <= (a.m, a.d) => y += 1,
+            Some("future") if (m, d) <= (a.m, anchor_day) => y += 1,
             // "last June": the latest such date before the anchor.
-            Some("past") if (m, d) >= (a.m, a.d) => y -= 1,
+            Some("past") if (m, d) >= (a.m, anchor_day) => y -= 1,
             // No direction: the nearest, which in news is usually in the past year.
             None if (m, d) > (a.m, a.d) && (m - a.m) > 1 => y -= 1,
             _ => {}
@@ -787,6 +808,10 @@ mod tests {
             (Some("1990"), Some("1999"))
         );
         assert!(run(&[("decade", "1995")], None).is_err());
+        let d = run(&[("decade", "70")], Some("2024-03-12")).unwrap();
+        assert_eq!(d.start.as_deref(), Some("1970"));
+        let d = run(&[("decade", "20")], Some("2024-03-12")).unwrap();
+        assert_eq!(d.start.as_deref(), Some("2020"));
     }
 
     #[test]
@@ -817,6 +842,12 @@ mod tests {
         assert_eq!(next.start.as_deref(), Some("2024-05"));
         let last = run(&[("month", "mai"), ("direction", "past")], a).unwrap();
         assert_eq!(last.start.as_deref(), Some("2023-05"));
+        // Said in May: "last May" is the year before, "next May" the year after.
+        let in_may = Some("2024-05-20");
+        let last = run(&[("month", "mai"), ("direction", "past")], in_may).unwrap();
+        assert_eq!(last.start.as_deref(), Some("2023-05"));
+        let next = run(&[("month", "mai"), ("direction", "future")], in_may).unwrap();
+        assert_eq!(next.start.as_deref(), Some("2025-05"));
     }
 
     #[test]
