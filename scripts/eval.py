@@ -590,7 +590,7 @@ def main(argv=None):
                                  f"overlap F1 {r['overlap']['f1']:.3f}{'; ' + notes if notes else ''}\n")
 
     meta = {"date": datetime.date.today().isoformat(), "binary": binary_version(cmd),
-            "eval_set": str(rec_dir), "split": args.split,
+            "eval_set": os.path.relpath(rec_dir, REPO_ROOT), "split": args.split,
             "include_relative": args.include_relative}
     if args.markdown:
         print_markdown(results, meta)
