@@ -155,8 +155,14 @@ fn for_each_matching_rule<'r>(
     if group.rules.is_empty() {
         return;
     }
+    let Some(prefilter) = group.prefilter() else {
+        for rule in &group.rules {
+            f(rule, 0..text.len());
+        }
+        return;
+    };
     for range in paragraphs(text) {
-        let hits = group.prefilter.matches(&text[range.clone()]);
+        let hits = prefilter.matches(&text[range.clone()]);
         for i in &hits {
             f(&group.rules[i], range.clone());
         }

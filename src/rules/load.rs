@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use regex::{RegexSet, RegexSetBuilder};
+use rayon::prelude::*;
 
 use super::compile::{CompileContext, compile_rule, number_pattern};
 use super::countries::Countries;
@@ -148,14 +148,6 @@ fn number_format(
     (format, group)
 }
 
-/// One automaton for all of a group's patterns (see [`RuleGroup::prefilter`]).
-fn build_prefilter(rules: &[super::Rule]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(rules.iter().map(|r| r.set_pattern.as_str()))
-        .size_limit(256 << 20)
-        .dfa_size_limit(256 << 20)
-        .build()
-}
-
 /// Loads and compiles a whole rule set. On failure, returns every problem found.
 pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     let mut errors = Vec::new();
@@ -242,20 +234,20 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
             lexicon: &lexicon,
             number_pattern: number_pattern(format, &group_chars),
         };
-        let mut rules = Vec::new();
+        let mut specs = Vec::new();
         for &(path, content) in groups.get(folder).map_or(&[][..], Vec::as_slice) {
             if path.ends_with("/lexicon.toml") {
                 continue;
             }
-            let spec: RuleFileSpec = match toml::from_str(content) {
+            let file: RuleFileSpec = match toml::from_str(content) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(toml_error(path, content, &e));
                     continue;
                 }
             };
-            for rule in &spec.rule {
-                let rule = rule.get_ref();
+            for rule in file.rule {
+                let rule = rule.into_inner();
                 let id = rule.id.get_ref();
                 let here = format!("{path}:{}", line_of(content, rule.id.span().start));
                 if let Some(first) = seen_ids.insert(id.clone(), here) {
@@ -267,30 +259,27 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
                     });
                     continue;
                 }
-                match compile_rule(rule, path, content, &cx) {
-                    Ok(r) => rules.push(r),
-                    Err(es) => errors.extend(es),
-                }
+                specs.push((rule, path, content));
             }
         }
-        let prefilter = match build_prefilter(&rules) {
-            Ok(set) => set,
-            Err(e) => {
-                errors.push(RuleError {
-                    file: format!("{folder}/"),
-                    line: None,
-                    rule_id: None,
-                    message: format!("the rules of this folder together are too large: {e}"),
-                });
-                continue;
+        // Compiling the regexes is most of the cost of loading: use every core.
+        let compiled: Vec<_> = specs
+            .par_iter()
+            .map(|(rule, path, content)| compile_rule(rule, path, content, &cx))
+            .collect();
+        let mut rules = Vec::with_capacity(compiled.len());
+        for result in compiled {
+            match result {
+                Ok(r) => rules.push(r),
+                Err(es) => errors.extend(es),
             }
-        };
+        }
         let group = RuleGroup {
             name: folder.to_owned(),
             lexicon,
             number_format: format,
             rules,
-            prefilter,
+            prefilter: std::sync::OnceLock::new(),
         };
         if folder == "common" {
             common = Some(group);
@@ -325,7 +314,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
             lexicon: Lexicon::default(),
             number_format: NumberFormat::default(),
             rules: Vec::new(),
-            prefilter: RegexSet::empty(),
+            prefilter: std::sync::OnceLock::new(),
         }),
         langs,
         countries,

@@ -24,7 +24,9 @@ pub mod spec;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use regex::{Regex, RegexSet};
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
@@ -80,8 +82,25 @@ pub struct RuleGroup {
     /// The rules, in file order.
     pub rules: Vec<Rule>,
     /// All rule patterns in one automaton: which rules can match in a paragraph, found in
-    /// one pass, so each rule's own regex runs only where it will match.
-    pub prefilter: RegexSet,
+    /// one pass, so each rule's own regex runs only where it will match. Built the first
+    /// time the group is used (it is the costliest part of a rule set to compile, and a run
+    /// may not see every language); `None` if it is too large, and then every rule runs.
+    pub prefilter: OnceLock<Option<RegexSet>>,
+}
+
+impl RuleGroup {
+    /// The prefilter, built on first use.
+    pub fn prefilter(&self) -> Option<&RegexSet> {
+        self.prefilter
+            .get_or_init(|| {
+                RegexSetBuilder::new(self.rules.iter().map(|r| r.set_pattern.as_str()))
+                    .size_limit(256 << 20)
+                    .dfa_size_limit(256 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 /// A whole compiled rule set.
