@@ -183,7 +183,6 @@ pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex
     RegexBuilder::new(pattern)
         .case_insensitive(case_insensitive)
         .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
         .build()
 }
 

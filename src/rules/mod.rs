@@ -95,7 +95,7 @@ impl RuleGroup {
             .get_or_init(|| {
                 RegexSetBuilder::new(self.rules.iter().map(|r| r.set_pattern.as_str()))
                     .size_limit(256 << 20)
-                    .dfa_size_limit(256 << 20)
+                    .dfa_size_limit(32 << 20)
                     .build()
                     .ok()
             })
