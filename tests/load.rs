@@ -350,7 +350,7 @@ fn a_failed_load_rolls_back_and_leaves_the_database_as_it_was() {
     let (code, stderr) = load(&db, &broken);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains("errors.csv:2: 2 fields where the header has 4"),
+        stderr.contains("errors.csv:2: 2 fields where the header has 5"),
         "{stderr}"
     );
     assert!(stderr.contains("nothing was loaded"), "{stderr}");
