@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
+mod diff;
 mod explain;
 mod extract;
 mod rules;
@@ -55,6 +56,8 @@ enum Command {
     Text(text::TextArgs),
     /// Show which rules matched what in a text or file, and which candidates were dropped.
     Explain(explain::ExplainArgs),
+    /// List the records added, removed and changed between two output folders.
+    Diff(diff::DiffArgs),
 }
 
 /// `--rules DIR`, shared by the commands that load rules.
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(&args),
         Command::Text(args) => text::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     status.into()
 }

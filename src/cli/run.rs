@@ -41,6 +41,25 @@ pub(super) struct RunArgs {
                      do not use it for files meant for databases."
     )]
     csv_safe: bool,
+    /// Cache folder (default: OUTPUT/.cache).
+    #[arg(
+        long,
+        value_name = "DIR",
+        long_help = "Cache folder (default: .cache inside the output folder). It keeps, per \
+                     document content, the decoded text, main text, metadata, language and \
+                     records, so that a re-run after a rule edit only extracts again the \
+                     documents whose rules changed. Safe to delete at any time; ignored with \
+                     --no-cache."
+    )]
+    cache: Option<PathBuf>,
+    /// Process every document from its bytes: no cache, no rows kept from the last run.
+    #[arg(
+        long,
+        long_help = "Process every document from its bytes: neither read nor write the cache, \
+                     and keep no rows from the previous output. The change summary against the \
+                     previous output is still printed."
+    )]
+    no_cache: bool,
     #[command(flatten)]
     rules: RulesArg,
     #[command(flatten)]
@@ -59,6 +78,8 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
         jobs: args.jobs,
         progress: args.output_args.progress(),
         csv_safe: args.csv_safe,
+        cache: args.cache.clone(),
+        no_cache: args.no_cache,
     };
     let quiet = args.output_args.quiet;
     let report = |f: &crate::error::Failure, p: &crate::progress::Progress| {
@@ -74,45 +95,69 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
         }
     };
     if !quiet {
-        let records: Vec<String> = summary
-            .records
-            .iter()
-            .map(|(k, n)| format!("{n} {}", k.table()))
-            .collect();
-        let langs: Vec<String> = summary
-            .langs
-            .iter()
-            .map(|(l, n)| format!("{l} {n}"))
-            .collect();
-        let secs = summary.elapsed.as_secs_f64();
-        eprintln!(
-            "newsfacts: {} documents ({}), {} failed, {} skipped; records: {}; {:.1} MB in {:.2}s ({:.1} MB/s); output in {}",
-            summary.documents,
-            if langs.is_empty() {
-                "-".to_owned()
-            } else {
-                langs.join(", ")
-            },
-            summary.failed,
-            summary.skipped,
-            if records.is_empty() {
-                "none".to_owned()
-            } else {
-                records.join(", ")
-            },
-            summary.bytes as f64 / 1e6,
-            secs,
-            if secs > 0.0 {
-                summary.bytes as f64 / 1e6 / secs
-            } else {
-                0.0
-            },
-            args.output.display()
-        );
+        print_summary(&summary, args);
     }
     if summary.failed > 0 {
         ExitStatus::SomeFailed
     } else {
         ExitStatus::Ok
+    }
+}
+
+fn print_summary(summary: &pipeline::RunSummary, args: &RunArgs) {
+    let records: Vec<String> = summary
+        .records
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.table()))
+        .collect();
+    let langs: Vec<String> = summary
+        .langs
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    let secs = summary.elapsed.as_secs_f64();
+    let p = summary.paths;
+    let reused = if p.kept + p.cached_records + p.cached_text > 0 {
+        format!(
+            "; {} kept from the previous output, {} from cached records, {} extracted from \
+             cached text, {} processed",
+            p.kept, p.cached_records, p.cached_text, p.processed
+        )
+    } else {
+        String::new()
+    };
+    for note in &summary.notes {
+        eprintln!("newsfacts: note: {note}");
+    }
+    eprintln!(
+        "newsfacts: {} documents ({}), {} failed, {} skipped; records: {}; {:.1} MB in {:.2}s ({:.1} MB/s){reused}; output in {}",
+        summary.documents,
+        if langs.is_empty() {
+            "-".to_owned()
+        } else {
+            langs.join(", ")
+        },
+        summary.failed,
+        summary.skipped,
+        if records.is_empty() {
+            "none".to_owned()
+        } else {
+            records.join(", ")
+        },
+        summary.bytes as f64 / 1e6,
+        secs,
+        if secs > 0.0 {
+            summary.bytes as f64 / 1e6 / secs
+        } else {
+            0.0
+        },
+        args.output.display()
+    );
+    match &summary.changes {
+        Some(c) if c.is_empty() => {
+            eprintln!("newsfacts: no record changed since the previous run");
+        }
+        Some(c) => eprint!("newsfacts: changes since the previous run: {}", c.render()),
+        None => {}
     }
 }
