@@ -434,6 +434,16 @@ impl StageCache {
             }
             std::fs::write(&tmp, content)?;
         }
+        // Remove the entry being replaced first: on ext4, a rename over an existing file
+        // starts writing the new file out at once (the auto_da_alloc heuristic), which made
+        // replacing entries cost milliseconds each. Between the two steps a reader finds no
+        // entry, which is a miss like any other.
+        if let Err(e) = std::fs::remove_file(path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         std::fs::rename(&tmp, path).inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })
