@@ -303,7 +303,8 @@ impl Summary {
     pub fn render(&self) -> String {
         let (a, r, c) = self.totals();
         let mut out = format!(
-            "records: {a} added, {r} removed, {c} changed in {} document{}\n",
+            "{a} record{} added, {r} removed, {c} changed in {} document{}\n",
+            if a == 1 { "" } else { "s" },
             self.documents(),
             if self.documents() == 1 { "" } else { "s" }
         );

@@ -213,7 +213,7 @@ fn diff_lists_exactly_the_records_a_lexicon_edit_changed() {
 
     // The summary printed by the re-run says the same.
     assert!(
-        stderr.contains("2 added, 2 removed, 1 changed in 2 documents"),
+        stderr.contains("2 records added, 2 removed, 1 changed in 2 documents"),
         "{stderr}"
     );
     assert!(stderr.contains("fr.count.qualified  +2 -1 ~1"), "{stderr}");

@@ -46,7 +46,7 @@ pub(super) struct RunArgs {
         long,
         value_name = "DIR",
         long_help = "Cache folder (default: .cache inside the output folder). It keeps, per \
-                     document content, the decoded text, main text, metadata, language and \
+                     document content, the encoding, main text, metadata, language and \
                      records, so that a re-run after a rule edit only extracts again the \
                      documents whose rules changed. Safe to delete at any time; ignored with \
                      --no-cache."
