@@ -341,7 +341,7 @@ impl StageCache {
                 remove_if_present(&cache.dir.join("entries"))?;
             }
             let json = serde_json::to_vec_pretty(&current).map_err(io::Error::other)?;
-            cache.write_atomic(&manifest_path, &json)?;
+            cache.write_atomic(&manifest_path, &json, old.is_some())?;
         }
         Ok(cache)
     }
@@ -374,9 +374,10 @@ impl StageCache {
         })
     }
 
-    /// Stores the entry of a content. A failure to write is remembered (see
-    /// [`StageCache::write_errors`]), not returned: the cache only saves time.
-    pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>) {
+    /// Stores the entry of a content; `replacing` says that [`StageCache::get`] found one.
+    /// A failure to write is remembered (see [`StageCache::write_errors`]), not returned: the
+    /// cache only saves time.
+    pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>, replacing: bool) {
         let file = EntryFile {
             format: FORMAT,
             key: key.as_str().to_owned(),
@@ -396,7 +397,7 @@ impl StageCache {
         let path = self.entry_path(key);
         let result = serde_json::to_vec(&file)
             .map_err(io::Error::other)
-            .and_then(|json| self.write_atomic(&path, &json));
+            .and_then(|json| self.write_atomic(&path, &json, replacing));
         if let Err(e) = result {
             let mut errors = self
                 .write_errors
@@ -418,7 +419,7 @@ impl StageCache {
     }
 
     /// Writes a temporary file beside `path` and renames it into place.
-    fn write_atomic(&self, path: &Path, content: &[u8]) -> io::Result<()> {
+    fn write_atomic(&self, path: &Path, content: &[u8], replacing: bool) -> io::Result<()> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let name = path
             .file_name()
@@ -438,7 +439,8 @@ impl StageCache {
         // starts writing the new file out at once (the auto_da_alloc heuristic), which made
         // replacing entries cost milliseconds each. Between the two steps a reader finds no
         // entry, which is a miss like any other.
-        if let Err(e) = std::fs::remove_file(path)
+        if replacing
+            && let Err(e) = std::fs::remove_file(path)
             && e.kind() != io::ErrorKind::NotFound
         {
             let _ = std::fs::remove_file(&tmp);
@@ -505,7 +507,7 @@ mod tests {
         let cache = StageCache::open(dir.path()).unwrap();
         let key = Key::new(&blake3::hash(b"x"), true, None);
         assert!(cache.get(&key).is_none());
-        cache.put(&key, &stages(), Some(&records("r1")));
+        cache.put(&key, &stages(), Some(&records("r1")), true);
         let got = cache.get(&key).unwrap();
         assert_eq!(got.text, Some(stages()));
         assert_eq!(got.records, Some(records("r1")));
@@ -527,7 +529,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = StageCache::open(dir.path()).unwrap();
         let key = Key::new(&blake3::hash(b"x"), false, None);
-        cache.put(&key, &stages(), Some(&records("r1")));
+        cache.put(&key, &stages(), Some(&records("r1")), true);
         let entry = cache.get(&key).unwrap();
         assert_eq!(entry.clone().records_for(Some("fr"), "r2"), None);
         assert_eq!(entry.clone().records_for(Some("de"), "r1"), None);
@@ -542,7 +544,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = StageCache::open(dir.path()).unwrap();
         let key = Key::new(&blake3::hash(b"x"), false, None);
-        cache.put(&key, &stages(), None);
+        cache.put(&key, &stages(), None, true);
         let path = cache.entry_path(&key);
         let full = std::fs::read_to_string(&path).unwrap();
         // Truncated, as after a power loss.
@@ -550,7 +552,7 @@ mod tests {
         assert!(cache.get(&key).is_none());
         // Another key's entry under this name.
         let other = Key::new(&blake3::hash(b"y"), false, None);
-        cache.put(&other, &stages(), None);
+        cache.put(&other, &stages(), None, true);
         std::fs::copy(cache.entry_path(&other), &path).unwrap();
         assert!(cache.get(&key).is_none());
         // Another format, or other stage code.
@@ -565,7 +567,7 @@ mod tests {
             assert!(cache.get(&key).is_none(), "{to}");
         }
         // Records of another build are dropped, the text is kept.
-        cache.put(&key, &stages(), Some(&records("r1")));
+        cache.put(&key, &stages(), Some(&records("r1")), true);
         let json = std::fs::read_to_string(&path)
             .unwrap()
             .replace(BUILD_FINGERPRINT, "0000000000000000");
@@ -579,7 +581,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = StageCache::open(dir.path()).unwrap();
         let key = Key::new(&blake3::hash(b"x"), false, None);
-        cache.put(&key, &stages(), None);
+        cache.put(&key, &stages(), None, true);
         std::fs::create_dir_all(dir.path().join("stages/v0/entries")).unwrap();
         let _ = StageCache::open(dir.path()).unwrap();
         assert!(!dir.path().join("stages/v0").exists());

@@ -285,7 +285,9 @@ fn process(cx: &Context<'_>, input: &Input) -> Result<Outcome, Failure> {
     }
     let html = ingest::is_html_path(&input.path);
     let key = Key::new(&hash, html, None);
-    let mut entry = cx.cache.and_then(|c| c.get(&key)).unwrap_or_default();
+    let cached = cx.cache.and_then(|c| c.get(&key));
+    let had_entry = cached.is_some();
+    let mut entry = cached.unwrap_or_default();
     let (mut route, stages) = match entry.text.take() {
         Some(stages) => (Route::CachedText, stages),
         None => (Route::Processed, text_stages(input, &bytes, html)?),
@@ -305,7 +307,7 @@ fn process(cx: &Context<'_>, input: &Input) -> Result<Outcome, Failure> {
                 rules: rules_fp,
                 facts,
             };
-            c.put(&key, &stages, Some(&records));
+            c.put(&key, &stages, Some(&records), had_entry);
             records.facts
         } else {
             facts
