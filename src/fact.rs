@@ -3,9 +3,11 @@
 //! [`FactKind`] is the closed set of kinds; adding one breaks the build everywhere it must be
 //! handled (rules, normalizers, output tables). Each fact lists its normalized fields by the
 //! same names as its CSV columns ([`Fact::fields`]), which is what rule examples are checked
-//! against.
+//! against. Facts are serializable so that the stage cache can keep a document's records.
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use crate::normalize::number::Decimal;
 
@@ -64,7 +66,7 @@ impl fmt::Display for FactKind {
 }
 
 /// How much of a date the text gives. Nothing finer than this is ever invented.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Precision {
     /// A calendar day.
     Day,
@@ -92,7 +94,7 @@ impl Precision {
 }
 
 /// A word that bounds or softens a count ("more than 30", "about 40").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Qualifier {
     /// more than, plus de
     MoreThan,
@@ -142,7 +144,7 @@ impl Qualifier {
 }
 
 /// How a country is named.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CountryForm {
     /// Its name ("Corée du Nord").
     Name,
@@ -180,7 +182,7 @@ impl CountryForm {
 }
 
 /// A normalized date, date range or relative date.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateFact {
     /// ISO 8601 at the given precision (`2019`, `2019-05`, `2019-05-14`); `None` when a
     /// relative date has no anchor to resolve against.
@@ -196,7 +198,7 @@ pub struct DateFact {
 }
 
 /// A normalized money amount.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmountFact {
     /// The exact value.
     pub value: Decimal,
@@ -209,7 +211,7 @@ pub struct AmountFact {
 }
 
 /// A normalized count: a number (or range) of something.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountFact {
     /// The number, when the text gives one.
     pub value: Option<Decimal>,
@@ -224,7 +226,7 @@ pub struct CountFact {
 }
 
 /// A country mention.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountryFact {
     /// ISO 3166-1 alpha-2.
     pub code: String,
@@ -233,7 +235,7 @@ pub struct CountryFact {
 }
 
 /// A fact of any kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Fact {
     /// See [`DateFact`].
     Date(DateFact),
@@ -291,7 +293,7 @@ impl Fact {
 }
 
 /// One extracted fact with its provenance in the document's text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extracted {
     /// Start offset in characters (Unicode scalar values) into the extracted text.
     pub start: usize,

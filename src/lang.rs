@@ -136,15 +136,19 @@ pub fn detect(text: &str) -> Detected {
     }
 }
 
-/// Decides a document's language: given code, then HTML attribute, then detection.
-pub fn decide(given: Option<&str>, html_attr: Option<&str>, text: &str) -> Detected {
-    if let Some(code) = given.and_then(primary_subtag) {
-        return Detected {
-            code: Some(code),
-            confidence: None,
-            source: LangSource::Given,
-        };
-    }
+/// The language given on the command line (or in a JSON line), normalized to its primary
+/// subtag; `None` when absent or not a language tag.
+pub fn given(code: Option<&str>) -> Option<Detected> {
+    code.and_then(primary_subtag).map(|code| Detected {
+        code: Some(code),
+        confidence: None,
+        source: LangSource::Given,
+    })
+}
+
+/// The language a document's content says: its HTML `lang` attribute, then detection. This
+/// depends on the content only, so the stage cache keeps it.
+pub fn from_content(html_attr: Option<&str>, text: &str) -> Detected {
     if let Some(code) = html_attr.and_then(primary_subtag) {
         return Detected {
             code: Some(code),
@@ -153,6 +157,11 @@ pub fn decide(given: Option<&str>, html_attr: Option<&str>, text: &str) -> Detec
         };
     }
     detect(text)
+}
+
+/// Decides a document's language: given code, then HTML attribute, then detection.
+pub fn decide(given_code: Option<&str>, html_attr: Option<&str>, text: &str) -> Detected {
+    given(given_code).unwrap_or_else(|| from_content(html_attr, text))
 }
 
 #[cfg(test)]

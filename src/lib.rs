@@ -16,14 +16,20 @@
 //! * [`rules`] loads, compiles and checks rule files; [`extract`] applies them with word
 //!   boundaries and overlap resolution; [`normalize`] turns matches into typed [`fact`]s.
 //! * [`record`] defines the output tables (the one list of columns); [`write`](mod@write)
-//!   writes them atomically as CSV or JSON lines; [`schema`] derives their SQL schemas
-//!   (SQLite, PostgreSQL, DuckDB); [`load`] upserts a run into an SQLite database.
-//! * [`pipeline`] wires the stages with parallel workers and fetch threads; [`progress`] draws progress bars;
+//!   writes them as CSV or JSON lines into a staging folder and commits them; [`schema`]
+//!   derives their SQL schemas (SQLite, PostgreSQL, DuckDB); [`load`] upserts a run into an
+//!   SQLite database; [`diff`] compares the records of two runs.
+//! * [`cache`] keeps each file content's decoded text, main text, language and records;
+//!   [`reuse`] decides which documents keep their rows from the previous output.
+//! * [`pipeline`] wires the stages with parallel workers and fetch threads; [`progress`]
+//!   draws progress bars;
 //!   [`cli`] is the command line.
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod cli;
 pub mod decode;
+pub mod diff;
 pub mod document;
 pub mod error;
 pub mod extract;
@@ -35,6 +41,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
+pub mod reuse;
 pub mod rules;
 pub mod schema;
 pub mod text;

@@ -1,4 +1,5 @@
-//! Wiring the stages: ingest → fetch or read → decode → text → lang → extract → write.
+//! Wiring the stages: ingest → fetch or read → (reuse) → decode → text → lang → extract →
+//! write.
 //!
 //! This module owns parallelism (a rayon pool of `--jobs` threads, and for URLs the fetch
 //! threads of `pipeline/fetching.rs`), progress and the collection of failures; the stages
@@ -6,17 +7,30 @@
 //! processed in batches in input order and written as each batch completes, so memory is
 //! bounded by the batch, not the corpus, and the output is the same whatever the number of
 //! threads.
+//!
+//! On a re-run each file takes the cheapest valid path: its rows are kept from the previous
+//! output ([`reuse`]) when its bytes and applicable rules are unchanged; otherwise its records
+//! come from the stage cache ([`cache`]) when they were extracted with the same rules;
+//! otherwise it is extracted from its cached main text; and only a document the cache has
+//! not seen is decoded, parsed and language-detected. URLs go through the fetch cache
+//! (`<cache>/fetch/`) and then through every stage. Tables are written into a staging folder
+//! and committed at the end ([`crate::write`]), and the documents processed again are
+//! compared with their previous rows for the change summary ([`diff`]). Row reuse and the
+//! change summary work on CSV tables: a `--format jsonl` run uses the stage cache but keeps
+//! no rows and makes no change summary.
 
 mod fetching;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
 
-use crate::document::{Document, Input, MediaType, Provenance, UrlInput, doc_id};
+use crate::cache::{Key, Records, StageCache, TextStages};
+use crate::diff::{self, ChangeKind, RecordChange};
+use crate::document::{Document, Input, MediaType, Provenance, Source, UrlInput, doc_id};
 use crate::error::{Failure, Stage};
 use crate::fact::FactKind;
 use crate::ingest::fetch::cache::FetchCache;
@@ -24,9 +38,10 @@ use crate::ingest::fetch::http::HttpFetch;
 use crate::ingest::fetch::{FetchError, FetchOptions, Fetched, Fetcher};
 use crate::normalize::date::Ymd;
 use crate::progress::{Progress, ProgressMode};
+use crate::reuse::{self, PrevRow, Previous, PreviousTables};
 use crate::rules::RuleSet;
-use crate::write::{OutputFormat, Tables};
-use crate::{decode, extract, ingest, lang, text};
+use crate::write::{self, OutputFormat, Recovery, Tables};
+use crate::{cache, decode, extract, ingest, lang, record, text};
 
 /// Options of `newsfacts run`.
 #[derive(Clone, Debug)]
@@ -39,7 +54,7 @@ pub struct RunOptions {
     pub fetch: FetchOptions,
     /// Fetch threads: requests in flight at once, over all hosts.
     pub fetch_jobs: usize,
-    /// Cache root; `None` for `<out_dir>/.cache`.
+    /// Cache root (stage cache and fetch cache); `None` for `<out_dir>/.cache`.
     pub cache: Option<PathBuf>,
     /// Fetch URLs even when the cache has them.
     pub refetch: bool,
@@ -55,6 +70,30 @@ pub struct RunOptions {
     pub format: OutputFormat,
     /// Neutralize spreadsheet formulas in cells (CSV only).
     pub csv_safe: bool,
+    /// Neither use nor fill the stage cache, and keep no rows from the previous output.
+    pub no_cache: bool,
+}
+
+impl RunOptions {
+    /// The cache root these options name.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache
+            .clone()
+            .unwrap_or_else(|| self.out_dir.join(".cache"))
+    }
+}
+
+/// How many documents took each path through the pipeline.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Paths {
+    /// Rows kept from the previous output: nothing done but reading and hashing the bytes.
+    pub kept: usize,
+    /// Records taken from the stage cache.
+    pub cached_records: usize,
+    /// Extracted again from the cached main text.
+    pub cached_text: usize,
+    /// Read, decoded, parsed, language-detected and extracted.
+    pub processed: usize,
 }
 
 /// What a run did.
@@ -78,6 +117,12 @@ pub struct RunSummary {
     pub langs: BTreeMap<String, usize>,
     /// Wall time.
     pub elapsed: Duration,
+    /// How documents went through the pipeline.
+    pub paths: Paths,
+    /// Changes since the previous output, when there was one.
+    pub changes: Option<diff::Summary>,
+    /// Things people should know: why rows could not be kept, cache problems, recovery.
+    pub notes: Vec<String>,
 }
 
 /// A text-level document: what `extract --jsonl` and the file pipeline share.
@@ -110,23 +155,57 @@ pub fn process_text(
     }
 }
 
+fn read_failure(input: &Input, e: &std::io::Error) -> Failure {
+    let kind = match e.kind() {
+        std::io::ErrorKind::NotFound => "not_found",
+        std::io::ErrorKind::PermissionDenied => "permission_denied",
+        _ => "io",
+    };
+    Failure::new(
+        &input.source,
+        Stage::Read,
+        kind,
+        format!("cannot read: {e}"),
+    )
+}
+
+/// The decode stage on a document's bytes.
+fn decode_stage(
+    source: &str,
+    bytes: &[u8],
+    html: bool,
+    declared_charset: Option<&str>,
+) -> Result<decode::Decoded, Failure> {
+    decode::decode(bytes, html, declared_charset)
+        .map_err(|e| Failure::new(source, Stage::Decode, e.kind(), e.to_string()))
+}
+
+/// The text stage on decoded text: HTML (by name, content type or content) or plain text.
+fn text_stage(
+    source: &str,
+    decoded: &decode::Decoded,
+    html: bool,
+) -> Result<(MediaType, text::MainText), Failure> {
+    let is_html = html || text::looks_like_html(lang::sample(&decoded.text, 1024));
+    let main = if is_html {
+        text::from_html(&decoded.text)
+    } else {
+        text::from_plain(&decoded.text)
+    }
+    .map_err(|e| Failure::new(source, Stage::Text, e.kind(), e.to_string()))?;
+    let media = if is_html {
+        MediaType::Html
+    } else {
+        MediaType::Text
+    };
+    Ok((media, main))
+}
+
 /// Reads a file's bytes and decodes its main text.
 pub fn read_main_text(
     input: &Input,
 ) -> Result<(Vec<u8>, MediaType, decode::Decoded, text::MainText), Failure> {
-    let bytes = std::fs::read(&input.path).map_err(|e| {
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => "not_found",
-            std::io::ErrorKind::PermissionDenied => "permission_denied",
-            _ => "io",
-        };
-        Failure::new(
-            &input.source,
-            Stage::Read,
-            kind,
-            format!("cannot read: {e}"),
-        )
-    })?;
+    let bytes = std::fs::read(&input.path).map_err(|e| read_failure(input, &e))?;
     let html_by_name = ingest::is_html_path(&input.path);
     let (media, decoded, main) = main_text(&input.source, &bytes, html_by_name, None)?;
     Ok((bytes, media, decoded, main))
@@ -141,24 +220,12 @@ pub fn main_text(
     html: bool,
     declared_charset: Option<&str>,
 ) -> Result<(MediaType, decode::Decoded, text::MainText), Failure> {
-    let decoded = decode::decode(bytes, html, declared_charset)
-        .map_err(|e| Failure::new(source, Stage::Decode, e.kind(), e.to_string()))?;
-    let is_html = html || text::looks_like_html(lang::sample(&decoded.text, 1024));
-    let main = if is_html {
-        text::from_html(&decoded.text)
-    } else {
-        text::from_plain(&decoded.text)
-    }
-    .map_err(|e| Failure::new(source, Stage::Text, e.kind(), e.to_string()))?;
-    let media = if is_html {
-        MediaType::Html
-    } else {
-        MediaType::Text
-    };
+    let decoded = decode_stage(source, bytes, html, declared_charset)?;
+    let (media, main) = text_stage(source, &decoded, html)?;
     Ok((media, decoded, main))
 }
 
-/// Runs every stage on one file.
+/// Runs every stage on one file, without cache.
 pub fn process_file(
     rules: &RuleSet,
     input: &Input,
@@ -248,19 +315,135 @@ fn document(
     }
 }
 
-fn process_loaded(
-    rules: &RuleSet,
-    loaded: fetching::Loaded,
-    given_lang: Option<&str>,
-) -> Result<Document, Failure> {
+/// What the workers need besides the input.
+struct Context<'a> {
+    rules: &'a RuleSet,
+    given_lang: Option<&'a str>,
+    cache: Option<&'a StageCache>,
+    previous: Option<&'a Previous>,
+    /// Sources named twice (by different paths): never kept, as their rows cannot be told
+    /// apart.
+    duplicates: &'a HashSet<String>,
+}
+
+/// How a document went through the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    CachedRecords,
+    CachedText,
+    Processed,
+}
+
+/// A worker's result for one input.
+enum Outcome {
+    /// Its rows are kept from the previous output, where the document had this position.
+    Kept { position: usize, bytes: usize },
+    /// It was processed (from the cache or not).
+    Done(Box<Document>, Route),
+}
+
+/// The decode, text and language stages on a document's bytes.
+fn text_stages(input: &Input, bytes: &[u8], html: bool) -> Result<TextStages, Failure> {
+    let decoded = decode_stage(&input.source, bytes, html, None)?;
+    let (media_type, main) = text_stage(&input.source, &decoded, html)?;
+    let lang = lang::from_content(main.lang_attr.as_deref(), &main.text);
+    Ok(TextStages {
+        encoding: decoded.encoding,
+        encoding_source: decoded.source,
+        media_type,
+        main,
+        lang,
+    })
+}
+
+/// One file through the cheapest valid path.
+fn process(cx: &Context<'_>, input: &Input) -> Result<Outcome, Failure> {
+    let bytes = std::fs::read(&input.path).map_err(|e| read_failure(input, &e))?;
+    let hash = blake3::hash(&bytes);
+    let content_hash = hash.to_hex()[..16].to_owned();
+    let id = doc_id(&input.source);
+    if let Some(position) = cx
+        .previous
+        .filter(|_| !cx.duplicates.contains(&input.source))
+        .and_then(|p| p.reusable(&id, &content_hash))
+    {
+        return Ok(Outcome::Kept {
+            position,
+            bytes: bytes.len(),
+        });
+    }
+    let html = ingest::is_html_path(&input.path);
+    let key = Key::new(&hash, html, None);
+    let cached = cx.cache.and_then(|c| c.get(&key));
+    let had_entry = cached.is_some();
+    let mut entry = cached.unwrap_or_default();
+    let (mut route, stages) = match entry.text.take() {
+        Some(stages) => (Route::CachedText, stages),
+        None => (Route::Processed, text_stages(input, &bytes, html)?),
+    };
+    let lang = lang::given(cx.given_lang).unwrap_or_else(|| stages.lang.clone());
+    let code = lang.code.as_deref();
+    let rules_fp = cx.rules.applicable_fingerprint(code);
+    let facts = if let Some(facts) = entry.records_for(code, &rules_fp) {
+        route = Route::CachedRecords;
+        facts
+    } else {
+        let anchor = stages.main.published.as_deref().and_then(Ymd::parse_iso);
+        let facts = extract::extract(cx.rules, code, &stages.main.text, anchor, false).facts;
+        if let Some(c) = cx.cache {
+            let records = Records {
+                lang: lang.code.clone(),
+                rules: rules_fp,
+                facts,
+            };
+            c.put(&key, &stages, Some(&records), had_entry);
+            records.facts
+        } else {
+            facts
+        }
+    };
+    let TextStages {
+        encoding,
+        encoding_source,
+        media_type,
+        main,
+        ..
+    } = stages;
+    let doc = Document {
+        id,
+        source: input.source.clone(),
+        provenance: None,
+        content_hash,
+        bytes: bytes.len(),
+        media_type,
+        encoding,
+        encoding_source: encoding_source.as_str(),
+        title: main.title,
+        published: main.published,
+        rule_set: extract::rule_set_name(cx.rules, code).to_owned(),
+        lang: lang.code,
+        lang_confidence: lang.confidence,
+        lang_source: lang.source,
+        chars: main.text.chars().count(),
+        facts,
+    };
+    Ok(Outcome::Done(Box::new(doc), route))
+}
+
+/// One source: a file through [`process`], a URL through every stage after fetching.
+fn process_loaded(cx: &Context<'_>, loaded: fetching::Loaded) -> Result<Outcome, Failure> {
     match loaded {
-        fetching::Loaded::File(input) => process_file(rules, &input, given_lang),
+        fetching::Loaded::File(input) => process(cx, &input),
         fetching::Loaded::Url(input, Ok(fetched)) => {
-            process_fetched(rules, &input, fetched, given_lang)
+            let doc = process_fetched(cx.rules, &input, fetched, cx.given_lang)?;
+            Ok(Outcome::Done(Box::new(doc), Route::Processed))
         }
         fetching::Loaded::Url(input, Err(e)) => Err(fetch_failure(&input.source, &e)),
     }
 }
+
+/// The workers' results for one batch, in input order.
+type Batch = Vec<Result<Outcome, Failure>>;
 
 /// Documents per parallel batch: large enough to keep every core busy, small enough to
 /// bound memory.
@@ -268,6 +451,142 @@ const BATCH: usize = 256;
 /// The batch when some documents are fetched: smaller, so that extraction follows the
 /// network closely instead of waiting for 256 pages.
 const URL_BATCH: usize = 32;
+
+/// Examples per rule in the change summary.
+const EXAMPLES: usize = 3;
+
+/// The cells of a previous row.
+fn cells(row: &csv::ByteRecord) -> diff::Cells {
+    row.iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect()
+}
+
+/// The writer's side of the run: output tables, the previous tables read alongside, and
+/// the change summary.
+struct Writer<'a> {
+    tables: Tables,
+    previous: Option<&'a Previous>,
+    prev_tables: Option<PreviousTables<'a>>,
+    changes: Option<diff::Summary>,
+    summary: RunSummary,
+    failures: Vec<Failure>,
+    lang_column: usize,
+}
+
+impl Writer<'_> {
+    /// Counts a previous row that is not carried over as removed.
+    fn dropped(changes: &mut Option<diff::Summary>, previous: &Previous, row: &PrevRow) {
+        let (Some(kind), Some(changes)) = (row.0, changes.as_mut()) else {
+            return;
+        };
+        let old = cells(&row.2);
+        changes.add(&RecordChange {
+            change: ChangeKind::Removed,
+            kind,
+            source: previous.source(row.1),
+            old: Some(&old),
+            new: None,
+        });
+    }
+
+    /// The previous rows of the document at `position` (rows of documents before it are
+    /// counted as removed).
+    fn take(&mut self, position: usize, want_rows: bool) -> Result<reuse::Taken> {
+        let (Some(previous), Some(tables)) = (self.previous, self.prev_tables.as_mut()) else {
+            return Ok(reuse::Taken::default());
+        };
+        let changes = &mut self.changes;
+        let result = tables.take(position, want_rows, &mut |row| {
+            Self::dropped(changes, previous, row);
+        });
+        self.check(result)
+    }
+
+    /// A problem in the previous tables ends the run when rows are being kept from them;
+    /// otherwise it only ends the change summary.
+    fn check<T: Default>(&mut self, result: Result<T>) -> Result<T> {
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) if self.previous.is_some_and(|p| p.reuse_blocked().is_some()) => {
+                self.summary.notes.push(format!("no change summary: {e:#}"));
+                self.prev_tables = None;
+                self.changes = None;
+                Ok(T::default())
+            }
+            Err(e) => Err(e.context(
+                "cannot keep rows of the previous output (run with --no-cache to process \
+                 every document again)",
+            )),
+        }
+    }
+
+    fn kept(&mut self, position: usize, bytes: usize) -> Result<()> {
+        let taken = self.take(position, false)?;
+        let Some((_, _, doc_row)) = taken.rows.first() else {
+            anyhow::bail!("the previous output lost document {position} while it was read");
+        };
+        let lang =
+            std::str::from_utf8(doc_row.get(self.lang_column).unwrap_or_default()).unwrap_or("");
+        let lang = if lang.is_empty() { "unknown" } else { lang };
+        *self.summary.langs.entry(lang.to_owned()).or_insert(0) += 1;
+        for (table, range, n) in taken.ranges {
+            self.tables.copy(table, range)?;
+            if let Some(kind) = table {
+                *self.summary.records.entry(kind).or_insert(0) += n;
+            }
+        }
+        self.summary.documents += 1;
+        self.summary.bytes += bytes as u64;
+        self.summary.paths.kept += 1;
+        Ok(())
+    }
+
+    fn done(&mut self, doc: &Document, path: Route) -> Result<()> {
+        let new_rows = self.tables.document(doc)?;
+        self.summary.add(doc);
+        match path {
+            Route::CachedRecords => self.summary.paths.cached_records += 1,
+            Route::CachedText => self.summary.paths.cached_text += 1,
+            Route::Processed => self.summary.paths.processed += 1,
+        }
+        if self.changes.is_none() {
+            return Ok(());
+        }
+        let old_rows = match self.previous.and_then(|p| p.position(&doc.id)) {
+            Some(position) => self.take(position, true)?.rows,
+            None => Vec::new(),
+        };
+        let Some(changes) = self.changes.as_mut() else {
+            return Ok(());
+        };
+        for kind in FactKind::ALL {
+            let old: Vec<diff::Cells> = old_rows
+                .iter()
+                .filter(|(t, _, _)| *t == Some(kind))
+                .map(|(_, _, r)| cells(r))
+                .collect();
+            let new: Vec<diff::Cells> = new_rows
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, r)| r.iter().map(|c| c.clone().unwrap_or_default()).collect())
+                .collect();
+            if !old.is_empty() || !new.is_empty() {
+                diff::compare(kind, &doc.source, &old, &new, &mut |c| changes.add(c));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_previous(&mut self) -> Result<()> {
+        let (Some(previous), Some(tables)) = (self.previous, self.prev_tables.as_mut()) else {
+            return Ok(());
+        };
+        let changes = &mut self.changes;
+        let result = tables.finish(&mut |row| Self::dropped(changes, previous, row));
+        self.check(result)
+    }
+}
 
 /// Runs the whole pipeline. `report` receives each failure as it happens (the CLI prints
 /// it); skipped files are returned in the summary.
@@ -281,59 +600,136 @@ pub fn run(
         .num_threads(opts.jobs)
         .build()
         .context("cannot start worker threads")?;
+    let mut notes = Vec::new();
+    // Before anything reads the previous output: finish or discard an interrupted run.
+    if opts.out_dir.is_dir() {
+        match write::recover(&opts.out_dir)? {
+            Recovery::Clean => {}
+            Recovery::RolledForward => notes.push(format!(
+                "{}: finished committing the output of an interrupted run",
+                opts.out_dir.display()
+            )),
+            Recovery::DiscardedIncomplete => notes.push(format!(
+                "{}: an interrupted run left no output; its finished documents are cached",
+                opts.out_dir.display()
+            )),
+        }
+    }
+    let cache = if opts.no_cache {
+        None
+    } else {
+        let dir = opts.cache_dir();
+        Some(StageCache::open(&dir).with_context(|| {
+            format!(
+                "cannot use the cache folder {} (choose another with --cache, or run with \
+                 --no-cache)",
+                dir.display()
+            )
+        })?)
+    };
+    let conditions = reuse::Conditions {
+        rules,
+        lang: opts.lang.as_deref(),
+        csv_safe: opts.csv_safe,
+        allowed: !opts.no_cache,
+    };
+    // Rows are kept from, and compared with, CSV tables only.
+    let previous = match Previous::open(&opts.out_dir, &conditions) {
+        Ok(p) if opts.format == OutputFormat::Csv => p,
+        Ok(_) => None,
+        Err(e) => {
+            notes.push(format!(
+                "the previous output is not used and no change summary is made: {e:#}"
+            ));
+            None
+        }
+    };
+    if let Some(why) = previous.as_ref().and_then(Previous::reuse_blocked)
+        && !opts.no_cache
+    {
+        notes.push(format!("every document is processed again: {why}"));
+    }
     let found = ingest::collect(&opts.inputs, &opts.url_lists);
-    let progress = Progress::new(opts.progress, found.sources.len() as u64);
-    let has_urls = found
+    let duplicates: HashSet<String> = found
         .sources
-        .iter()
-        .any(|s| matches!(s, crate::document::Source::Url(_)));
+        .windows(2)
+        .filter(|w| w[0].name() == w[1].name())
+        .map(|w| w[0].name().to_owned())
+        .collect();
+    let progress = Progress::new(opts.progress, found.sources.len() as u64);
+    let has_urls = found.sources.iter().any(|s| matches!(s, Source::Url(_)));
     let mut fetcher = Fetcher::new(HttpFetch::new(&opts.fetch), opts.fetch.clone());
     if has_urls {
-        let root = opts
-            .cache
-            .clone()
-            .unwrap_or_else(|| opts.out_dir.join(".cache"));
-        let cache = FetchCache::open(&root)
+        let root = opts.cache_dir();
+        let fetch_cache = FetchCache::open(&root)
             .with_context(|| format!("cannot create the fetch cache in {}", root.display()))?;
-        fetcher = fetcher.with_cache(cache, opts.refetch);
+        fetcher = fetcher.with_cache(fetch_cache, opts.refetch);
     }
-    let tables = Tables::create(&opts.out_dir, opts.format, opts.csv_safe)?;
-    let summary = RunSummary {
-        skipped: found.skipped.len(),
-        ..RunSummary::default()
-    };
+    let staging = write::begin(&opts.out_dir)?;
+    // Rows are copied from the previous tables only when they can be kept.
+    let base = previous
+        .as_ref()
+        .filter(|p| p.reuse_blocked().is_none())
+        .map(|_| opts.out_dir.as_path());
+    let tables = Tables::create(&staging, opts.format, opts.csv_safe, base)?;
     for f in &found.failures {
         report(f, &progress);
     }
+    let cx = Context {
+        rules,
+        given_lang: opts.lang.as_deref(),
+        cache: cache.as_ref(),
+        previous: previous.as_ref(),
+        duplicates: &duplicates,
+    };
+    let writer = Writer {
+        tables,
+        previous: previous.as_ref(),
+        prev_tables: previous.as_ref().map(Previous::tables).transpose()?,
+        changes: previous.as_ref().map(|_| diff::Summary::new(EXAMPLES)),
+        summary: RunSummary {
+            skipped: found.skipped.len(),
+            notes,
+            ..RunSummary::default()
+        },
+        failures: found.failures,
+        lang_column: record::DOCUMENT_COLUMNS
+            .iter()
+            .position(|c| c.name == "lang")
+            .expect("documents.csv has a lang column"),
+    };
     // Fetch threads (for URLs) feed batches in input order; the CPU stages run each batch on
     // the worker pool while a writer thread writes the previous ones. Bounded channels keep
     // at most two batches waiting at each hand-off, so memory does not grow with the corpus.
     let batch_size = if has_urls { URL_BATCH } else { BATCH };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Document, Failure>>>(2);
-    let (mut tables, mut failures, mut summary) = std::thread::scope(|scope| {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let mut w = std::thread::scope(|scope| {
         let progress = &progress;
-        let writer = scope.spawn(move || -> Result<(Tables, Vec<Failure>, RunSummary)> {
-            let (mut tables, mut summary) = (tables, summary);
-            let mut failures = found.failures;
+        let handle = scope.spawn(move || -> Result<Writer<'_>> {
+            let mut w = writer;
             for results in rx {
                 let (mut bytes, mut errors, n) = (0, 0, results.len() as u64);
                 for result in results {
                     match result {
-                        Ok(doc) => {
-                            tables.document(&doc)?;
+                        Ok(Outcome::Kept { position, bytes: b }) => {
+                            w.kept(position, b)?;
+                            bytes += b as u64;
+                        }
+                        Ok(Outcome::Done(doc, path)) => {
+                            w.done(&doc, path)?;
                             bytes += doc.bytes as u64;
-                            summary.add(&doc);
                         }
                         Err(f) => {
                             report(&f, progress);
-                            failures.push(f);
+                            w.failures.push(f);
                             errors += 1;
                         }
                     }
                 }
                 progress.advance(n, bytes, errors);
             }
-            Ok((tables, failures, summary))
+            w.finish_previous()?;
+            Ok(w)
         });
         let (mut urls_loaded, mut from_cache) = (0, 0);
         let sent = fetching::in_order(
@@ -348,10 +744,10 @@ pub fn run(
                         from_cache += usize::from(f.from_cache);
                     }
                 }
-                let results: Vec<Result<Document, Failure>> = pool.install(|| {
+                let results: Batch = pool.install(|| {
                     batch
                         .into_par_iter()
-                        .map(|loaded| process_loaded(rules, loaded, opts.lang.as_deref()))
+                        .map(|loaded| process_loaded(&cx, loaded))
                         .collect()
                 });
                 tx.send(results)
@@ -360,23 +756,34 @@ pub fn run(
         );
         drop(tx);
         // The writer's own error explains a failed hand-off, so it goes first.
-        let (tables, failures, mut summary) = writer
+        let mut w = handle
             .join()
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))??;
         sent?;
-        summary.fetched = urls_loaded;
-        summary.from_cache = from_cache;
-        anyhow::Ok((tables, failures, summary))
+        w.summary.fetched = urls_loaded;
+        w.summary.from_cache = from_cache;
+        anyhow::Ok(w)
     })?;
-    failures.sort_by(|a, b| (&a.source, a.stage).cmp(&(&b.source, b.stage)));
-    for f in &failures {
-        tables.failure(f)?;
+    w.failures
+        .sort_by(|a, b| (&a.source, a.stage).cmp(&(&b.source, b.stage)));
+    for f in &w.failures {
+        w.tables.failure(f)?;
     }
-    summary.failed = failures.len();
-    tables.finish()?;
+    let mut summary = w.summary;
+    summary.failed = w.failures.len();
+    summary.changes = w.changes;
+    if let Some((n, Some(first))) = cache.as_ref().map(StageCache::write_errors) {
+        summary.notes.push(format!(
+            "{n} cache entr{} could not be written (first: {first})",
+            if n == 1 { "y" } else { "ies" }
+        ));
+    }
+    // With CSV, this also writes schema.sql into the staging folder.
+    w.tables.finish()?;
     summary.elapsed = started.elapsed();
     let run_json = run_json(rules, opts, &summary);
-    crate::write::write_atomic(&opts.out_dir.join("run.json"), run_json.as_bytes())?;
+    write::write_synced(&staging.join("run.json"), run_json.as_bytes())?;
+    write::commit(&opts.out_dir, &staging, opts.format)?;
     progress.finish();
     Ok(summary)
 }
@@ -402,6 +809,7 @@ fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {
     let value = serde_json::json!({
         "tool": "newsfacts",
         "version": env!("CARGO_PKG_VERSION"),
+        "build": cache::BUILD_FINGERPRINT,
         "rules": {
             "origin": rules.origin,
             "fingerprint": rules.fingerprint,
@@ -414,6 +822,8 @@ fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {
             "jobs": opts.jobs,
             "format": opts.format.as_str(),
             "csv_safe": opts.csv_safe,
+            "cache": opts.cache_dir().display().to_string(),
+            "no_cache": opts.no_cache,
             "url_lists": opts.url_lists.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "fetch": {
                 "fetch_jobs": opts.fetch_jobs,
@@ -427,10 +837,6 @@ fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {
                 "retries": opts.fetch.retries,
                 "max_retry_wait_s": opts.fetch.max_retry_wait.as_secs_f64(),
                 "user_agent": opts.fetch.user_agent,
-                "cache": opts.cache.as_ref().map_or_else(
-                    || opts.out_dir.join(".cache").display().to_string(),
-                    |c| c.display().to_string(),
-                ),
                 "refetch": opts.refetch,
             },
         },
@@ -443,6 +849,16 @@ fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {
             "from_cache": s.from_cache,
             "records": records,
             "languages": s.langs,
+            "paths": {
+                "kept": s.paths.kept,
+                "cached_records": s.paths.cached_records,
+                "cached_text": s.paths.cached_text,
+                "processed": s.paths.processed,
+            },
+            "changes": s.changes.as_ref().map(|c| {
+                let (added, removed, changed) = c.totals();
+                serde_json::json!({ "added": added, "removed": removed, "changed": changed })
+            }),
         },
         "timings": {
             "wall_seconds": (secs * 1000.0).round() / 1000.0,

@@ -5,9 +5,19 @@
 //!   a `kind` field) and `errors.jsonl`, with the same fields as the CSV tables, typed by
 //!   [`record::json_cell`].
 //!
-//! Each file is written to a temporary file in the output folder and renamed into place when
-//! the run is complete, so an interrupted run never leaves a half-written table. `run.json`
-//! is written by the pipeline with [`write_atomic`].
+//! Both formats also have `run.json`, written by the pipeline. A run writes its files into
+//! `<output>/.staging/`, syncs them, writes the marker `.staging/READY` (the commit point) and
+//! renames the files into `<output>/` in the fixed order of [`COMMIT_ORDER`] — tables first,
+//! `run.json` last — then removes the staging folder. Killed before the marker, a run leaves
+//! the previous files untouched (the next run discards its staging folder); killed during the
+//! renames, it leaves the marker, and [`recover`], which every command that reads or writes an
+//! output folder calls first, finishes the renames, as `SQLite` replays a hot journal. So
+//! through newsfacts, or for any reader that checks for the marker, an output folder holds
+//! either all of the previous run's files or all of the new run's. Each file is replaced by
+//! one rename, so no reader ever sees a half-written file; a reader that opens the tables one
+//! by one while a commit happens can still get tables of both runs (`run.json`, renamed last,
+//! tells which run a folder holds). A commit replaces the files of its own format
+//! ([`OutputFormat::files`]); files of the other format, left by an earlier run, stay.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -39,103 +49,378 @@ impl OutputFormat {
             OutputFormat::Jsonl => "jsonl",
         }
     }
+
+    /// The files a run in this format commits into the output folder, in commit order.
+    pub fn files(self) -> &'static [&'static str] {
+        match self {
+            OutputFormat::Csv => &OUTPUT_FILES,
+            OutputFormat::Jsonl => &JSONL_OUTPUT_FILES,
+        }
+    }
 }
 
-/// A file being written under a temporary name, renamed into place by [`TempFile::finish`].
-struct TempFile {
-    out: BufWriter<File>,
-    tmp: PathBuf,
-    dest: PathBuf,
+/// The files of a CSV output folder, in the order a commit renames them into place.
+pub const OUTPUT_FILES: [&str; 8] = [
+    "documents.csv",
+    "dates.csv",
+    "amounts.csv",
+    "counts.csv",
+    "countries.csv",
+    "errors.csv",
+    "schema.sql",
+    "run.json",
+];
+
+/// The files of a JSON lines output folder, in the order a commit renames them into place.
+pub const JSONL_OUTPUT_FILES: [&str; 4] = [
+    "documents.jsonl",
+    "records.jsonl",
+    "errors.jsonl",
+    "run.json",
+];
+
+/// Every file a commit may rename, in order: the tables of both formats, `schema.sql`, then
+/// `run.json`. A commit renames those its staging folder holds, so that [`recover`] needs not
+/// know the format of the run it finishes.
+pub const COMMIT_ORDER: [&str; 11] = [
+    "documents.csv",
+    "dates.csv",
+    "amounts.csv",
+    "counts.csv",
+    "countries.csv",
+    "errors.csv",
+    "documents.jsonl",
+    "records.jsonl",
+    "errors.jsonl",
+    "schema.sql",
+    "run.json",
+];
+
+/// The staging folder, inside the output folder.
+pub const STAGING: &str = ".staging";
+
+/// The commit marker, inside the staging folder.
+const READY: &str = "READY";
+
+/// What [`recover`] found in an output folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// No interrupted run.
+    Clean,
+    /// A run was killed while committing: its renames were finished.
+    RolledForward,
+    /// A run was killed before committing: its staging folder was removed.
+    DiscardedIncomplete,
 }
 
-impl TempFile {
-    fn create(dir: &Path, file_name: &str) -> Result<TempFile> {
-        let dest = dir.join(file_name);
-        let tmp = dir.join(format!(".{file_name}.tmp"));
+/// Brings an output folder back to a committed state after an interrupted run (see the
+/// module documentation): finishes a commit that was under way, and removes the staging
+/// folder of a run killed before its commit. Only for a run that is about to write into the
+/// folder; readers use [`finish_interrupted_commit`]. Idempotent, and safe to interrupt.
+pub fn recover(out_dir: &Path) -> Result<Recovery> {
+    if finish_interrupted_commit(out_dir)? {
+        return Ok(Recovery::RolledForward);
+    }
+    let staging = out_dir.join(STAGING);
+    if !staging.is_dir() {
+        return Ok(Recovery::Clean);
+    }
+    std::fs::remove_dir_all(&staging)
+        .with_context(|| format!("cannot remove {}", staging.display()))?;
+    Ok(Recovery::DiscardedIncomplete)
+}
+
+/// Finishes a commit that a killed run left under way, so that the folder holds the new
+/// run's files only; returns whether there was one. Leaves a run in progress alone.
+pub fn finish_interrupted_commit(out_dir: &Path) -> Result<bool> {
+    let staging = out_dir.join(STAGING);
+    if !staging.join(READY).exists() {
+        return Ok(false);
+    }
+    finish_commit(out_dir, &staging)?;
+    Ok(true)
+}
+
+/// Creates the output folder if needed, recovers it, and creates an empty staging folder
+/// for a new run's files.
+pub fn begin(out_dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    recover(out_dir)?;
+    let staging = out_dir.join(STAGING);
+    std::fs::create_dir(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    Ok(staging)
+}
+
+/// Switches the files of the staging folder (all of [`OutputFormat::files`], written and
+/// synced) into the output folder.
+pub fn commit(out_dir: &Path, staging: &Path, format: OutputFormat) -> Result<()> {
+    for name in format.files() {
+        anyhow::ensure!(
+            staging.join(name).is_file(),
+            "{}: missing from the staging folder; nothing was replaced",
+            staging.join(name).display()
+        );
+    }
+    sync_dir(staging)?;
+    write_synced(&staging.join(READY), b"")?;
+    sync_dir(staging)?;
+    finish_commit(out_dir, staging)
+}
+
+fn finish_commit(out_dir: &Path, staging: &Path) -> Result<()> {
+    // Another process may be finishing the same commit: what it moved or removed first is
+    // not an error.
+    let gone = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    };
+    for name in COMMIT_ORDER {
+        let (from, to) = (staging.join(name), out_dir.join(name));
+        gone(std::fs::rename(&from, &to))
+            .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
+    }
+    sync_dir(out_dir)?;
+    let ready = staging.join(READY);
+    gone(std::fs::remove_file(&ready))
+        .with_context(|| format!("cannot remove {}", ready.display()))?;
+    gone(std::fs::remove_dir_all(staging))
+        .with_context(|| format!("cannot remove {}", staging.display()))
+}
+
+/// Makes renames and new names in a folder durable (a no-op where folders cannot be opened).
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Writes a file and syncs it to disk.
+pub fn write_synced(path: &Path, content: &[u8]) -> Result<()> {
+    let mut file =
+        File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(content)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A previous version of a table, whose rows a re-run copies byte for byte.
+struct Base {
+    path: PathBuf,
+    file: File,
+    len: u64,
+}
+
+/// One CSV table being written into the staging folder.
+///
+/// With a base (the previous run's file of this table), the table starts out as "the
+/// base's first `n` bytes" and writes nothing while the run only copies the base's rows in
+/// order; at the first difference it writes those bytes out and goes on normally. A table
+/// that ends up identical to its base is a hard link to it: an unchanged re-run neither
+/// writes nor syncs its tables.
+struct Table {
+    /// `None` only while rows are being copied into the file underneath.
+    writer: Option<csv::Writer<BufWriter<File>>>,
+    path: PathBuf,
+    base: Option<Base>,
+    /// `Some(n)`: the table so far is the base's first `n` bytes, and nothing was written.
+    same_as_base: Option<u64>,
+}
+
+fn csv_writer(file: File) -> csv::Writer<BufWriter<File>> {
+    csv_writer_on(BufWriter::with_capacity(1 << 16, file))
+}
+
+fn csv_writer_on(out: BufWriter<File>) -> csv::Writer<BufWriter<File>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// The header line as the writer writes it.
+fn header_bytes(columns: &[Column]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record(record::header(columns));
+    w.into_inner().unwrap_or_default()
+}
+
+/// Opens the previous file of a table as a base, if it starts with the same header.
+fn open_base(path: PathBuf, header: &[u8]) -> Option<Base> {
+    use std::io::Read as _;
+    let file = File::open(&path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut start = vec![0; header.len()];
+    (&file).read_exact(&mut start).ok()?;
+    (start == header).then_some(Base { path, file, len })
+}
+
+impl Table {
+    fn create(
+        dir: &Path,
+        name: &str,
+        columns: &[Column],
+        base_dir: Option<&Path>,
+    ) -> Result<Table> {
+        let file_name = format!("{name}.csv");
+        let path = dir.join(&file_name);
         let file =
-            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(TempFile {
-            out: BufWriter::new(file),
-            tmp,
-            dest,
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut writer = csv_writer(file);
+        let header = header_bytes(columns);
+        let base = base_dir.and_then(|d| open_base(d.join(&file_name), &header));
+        let same_as_base = base.as_ref().map(|_| header.len() as u64);
+        if base.is_none() {
+            writer.write_record(record::header(columns))?;
+        }
+        Ok(Table {
+            writer: Some(writer),
+            path,
+            base,
+            same_as_base,
         })
     }
 
-    /// Flushes and syncs; returns (temporary, destination) for the rename.
-    fn finish(mut self) -> Result<(PathBuf, PathBuf)> {
-        self.out
-            .flush()
-            .and_then(|()| self.out.get_ref().sync_all())
-            .with_context(|| format!("cannot write {}", self.tmp.display()))?;
-        Ok((self.tmp, self.dest))
+    fn context(&self) -> String {
+        format!("cannot write {}", self.path.display())
     }
-}
 
-/// One CSV table.
-struct CsvTable {
-    writer: csv::Writer<BufWriter<File>>,
-    tmp: PathBuf,
-    dest: PathBuf,
-}
+    fn writer(&mut self) -> Result<&mut csv::Writer<BufWriter<File>>> {
+        let context = self.context();
+        self.writer
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("{context}: an earlier copy failed"))
+    }
 
-impl CsvTable {
-    fn create(dir: &Path, name: &str, columns: &[Column]) -> Result<CsvTable> {
-        let TempFile { out, tmp, dest } = TempFile::create(dir, &format!("{name}.csv"))?;
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(out);
-        writer
-            .write_record(record::header(columns))
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        Ok(CsvTable { writer, tmp, dest })
+    /// Appends bytes `range` of the base.
+    fn append_from_base(&mut self, range: std::ops::Range<u64>) -> Result<()> {
+        use std::io::{Read as _, Seek as _, SeekFrom};
+        let Some(base) = &self.base else {
+            anyhow::bail!(
+                "{}: no previous table to copy rows from",
+                self.path.display()
+            );
+        };
+        // The csv writer has no raw write: take its file out, append, and wrap it again.
+        let context = self.context();
+        let mut out = self
+            .writer
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("{context}: an earlier copy failed"))?
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{context}: {}", e.error()))?;
+        let mut from = &base.file;
+        from.seek(SeekFrom::Start(range.start))
+            .and_then(|_| std::io::copy(&mut from.take(range.end - range.start), &mut out))
+            .with_context(|| format!("cannot copy rows of {}", base.path.display()))?;
+        self.writer = Some(csv_writer_on(out));
+        Ok(())
+    }
+
+    /// Writes out what the table holds while it is the same as its base.
+    fn diverge(&mut self) -> Result<()> {
+        if let Some(n) = self.same_as_base.take() {
+            self.append_from_base(0..n)?;
+        }
+        Ok(())
     }
 
     fn row(&mut self, row: &Row) -> Result<()> {
-        self.writer
+        self.diverge()?;
+        let context = self.context();
+        self.writer()?
             .write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))
-            .with_context(|| format!("cannot write {}", self.tmp.display()))
+            .with_context(|| context)
     }
 
-    fn finish(self) -> Result<(PathBuf, PathBuf)> {
-        let out = self
-            .writer
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.tmp.display(), e.error()))?;
-        TempFile {
-            out,
-            tmp: self.tmp,
-            dest: self.dest,
+    /// Copies bytes `range` of the base (whole rows).
+    fn copy(&mut self, range: std::ops::Range<u64>) -> Result<()> {
+        match &mut self.same_as_base {
+            Some(n) if *n == range.start => {
+                *n = range.end;
+                Ok(())
+            }
+            _ => {
+                self.diverge()?;
+                self.append_from_base(range)
+            }
         }
-        .finish()
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let (Some(n), Some(base)) = (self.same_as_base, &self.base)
+            && n == base.len
+        {
+            // Identical to the previous file: link it instead of writing a copy. The commit's
+            // rename of a link onto its own file is a no-op, as it should be.
+            let linked = std::fs::remove_file(&self.path)
+                .and_then(|()| std::fs::hard_link(&base.path, &self.path));
+            if linked.is_ok() {
+                return Ok(());
+            }
+            // No hard links here: write the copy after all.
+            let file = File::create(&self.path).with_context(|| self.context())?;
+            self.writer = Some(csv_writer(file));
+        }
+        self.diverge()?;
+        let context = self.context();
+        let mut inner = self
+            .writer
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("{context}: an earlier copy failed"))?
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{context}: {}", e.error()))?;
+        inner
+            .flush()
+            .and_then(|()| inner.get_ref().sync_all())
+            .with_context(|| context)
     }
 }
 
-/// One JSON lines file.
+/// One JSON lines file, written into the (staging) folder.
 struct JsonlFile {
-    file: TempFile,
+    out: BufWriter<File>,
+    path: PathBuf,
 }
 
 impl JsonlFile {
     fn create(dir: &Path, name: &str) -> Result<JsonlFile> {
+        let path = dir.join(format!("{name}.jsonl"));
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         Ok(JsonlFile {
-            file: TempFile::create(dir, &format!("{name}.jsonl"))?,
+            out: BufWriter::with_capacity(1 << 16, file),
+            path,
         })
     }
 
     fn line(&mut self, object: &serde_json::Map<String, serde_json::Value>) -> Result<()> {
-        let tmp = &self.file.tmp;
-        serde_json::to_writer(&mut self.file.out, object)
+        serde_json::to_writer(&mut self.out, object)
             .map_err(std::io::Error::from)
-            .and_then(|()| self.file.out.write_all(b"\n"))
-            .with_context(|| format!("cannot write {}", tmp.display()))
+            .and_then(|()| self.out.write_all(b"\n"))
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    /// Flushes and syncs.
+    fn finish(mut self) -> Result<()> {
+        self.out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_all())
+            .with_context(|| format!("cannot write {}", self.path.display()))
     }
 }
 
 enum Files {
     Csv {
-        documents: Box<CsvTable>,
-        facts: Vec<(FactKind, CsvTable)>,
-        errors: Box<CsvTable>,
+        documents: Box<Table>,
+        facts: Vec<(FactKind, Table)>,
+        errors: Box<Table>,
     },
     Jsonl {
         documents: JsonlFile,
@@ -160,26 +445,31 @@ fn spreadsheet_safe(cell: Option<String>) -> Option<String> {
 }
 
 impl Tables {
-    /// Creates the output folder and temporary files. `csv_safe` applies to CSV only.
-    pub fn create(dir: &Path, format: OutputFormat, csv_safe: bool) -> Result<Tables> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    /// Creates the files in a (staging) folder, which must exist. `csv_safe` applies to CSV
+    /// only. `previous` is the folder of the previous CSV tables, when the run copies rows
+    /// from them (see [`Tables::copy`]); it is ignored for JSON lines.
+    pub fn create(
+        dir: &Path,
+        format: OutputFormat,
+        csv_safe: bool,
+        previous: Option<&Path>,
+    ) -> Result<Tables> {
         let files = match format {
             OutputFormat::Csv => Files::Csv {
-                documents: Box::new(CsvTable::create(
+                documents: Box::new(Table::create(
                     dir,
                     "documents",
                     record::DOCUMENT_COLUMNS,
+                    previous,
                 )?),
                 facts: FactKind::ALL
                     .into_iter()
                     .map(|k| {
-                        Ok((
-                            k,
-                            CsvTable::create(dir, k.table(), &record::fact_columns(k))?,
-                        ))
+                        let columns = record::fact_columns(k);
+                        Ok((k, Table::create(dir, k.table(), &columns, previous)?))
                     })
                     .collect::<Result<Vec<_>>>()?,
-                errors: Box::new(CsvTable::create(dir, "errors", record::ERROR_COLUMNS)?),
+                errors: Box::new(Table::create(dir, "errors", record::ERROR_COLUMNS, None)?),
             },
             OutputFormat::Jsonl => Files::Jsonl {
                 documents: JsonlFile::create(dir, "documents")?,
@@ -202,8 +492,8 @@ impl Tables {
         }
     }
 
-    /// Writes a document and its facts.
-    pub fn document(&mut self, doc: &Document) -> Result<()> {
+    /// Writes a document and its facts; returns the facts' rows as written.
+    pub fn document(&mut self, doc: &Document) -> Result<Vec<(FactKind, Row)>> {
         let doc_row = self.safe(record::document_row(doc));
         let fact_rows: Vec<(FactKind, Row)> = doc
             .facts
@@ -236,7 +526,25 @@ impl Tables {
                 }
             }
         }
-        Ok(())
+        Ok(fact_rows)
+    }
+
+    /// Copies rows of the previous run as they were written: bytes `range` of the previous
+    /// `documents.csv` (`None`) or of the table of that kind. CSV only.
+    pub fn copy(&mut self, table: Option<FactKind>, range: std::ops::Range<u64>) -> Result<()> {
+        let Files::Csv {
+            documents, facts, ..
+        } = &mut self.files
+        else {
+            anyhow::bail!("rows of a previous output are only copied into CSV tables");
+        };
+        match table {
+            None => documents.copy(range),
+            Some(kind) => match facts.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, t)) => t.copy(range),
+                None => Ok(()),
+            },
+        }
     }
 
     /// Writes a failure.
@@ -250,21 +558,23 @@ impl Tables {
         }
     }
 
-    /// Flushes every file and renames them into place; with CSV, writes `schema.sql`.
+    /// Flushes every file and syncs it to disk; with CSV, writes `schema.sql` beside them.
     pub fn finish(self) -> Result<()> {
-        let is_csv = matches!(self.files, Files::Csv { .. });
-        let mut done = Vec::new();
         match self.files {
             Files::Csv {
                 documents,
                 facts,
                 errors,
             } => {
-                done.push(documents.finish()?);
+                documents.finish()?;
                 for (_, t) in facts {
-                    done.push(t.finish()?);
+                    t.finish()?;
                 }
-                done.push(errors.finish()?);
+                errors.finish()?;
+                write_synced(
+                    &self.dir.join("schema.sql"),
+                    schema::schema(Dialect::Postgres).as_bytes(),
+                )
             }
             Files::Jsonl {
                 documents,
@@ -272,22 +582,11 @@ impl Tables {
                 errors,
             } => {
                 for f in [documents, records, errors] {
-                    done.push(f.file.finish()?);
+                    f.finish()?;
                 }
+                Ok(())
             }
         }
-        for (tmp, dest) in done {
-            std::fs::rename(&tmp, &dest).with_context(|| {
-                format!("cannot rename {} to {}", tmp.display(), dest.display())
-            })?;
-        }
-        if is_csv {
-            write_atomic(
-                &self.dir.join("schema.sql"),
-                schema::schema(Dialect::Postgres).as_bytes(),
-            )?;
-        }
-        Ok(())
     }
 }
 
@@ -305,6 +604,98 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stage_all(out: &Path, content: &str) -> PathBuf {
+        let staging = begin(out).unwrap();
+        for name in OUTPUT_FILES {
+            write_synced(&staging.join(name), content.as_bytes()).unwrap();
+        }
+        staging
+    }
+
+    fn contents(out: &Path) -> Vec<String> {
+        OUTPUT_FILES
+            .iter()
+            .map(|n| std::fs::read_to_string(out.join(n)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_commit_replaces_every_file_and_leaves_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = stage_all(dir.path(), "old");
+        commit(dir.path(), &staging, OutputFormat::Csv).unwrap();
+        let staging = stage_all(dir.path(), "new");
+        commit(dir.path(), &staging, OutputFormat::Csv).unwrap();
+        assert_eq!(contents(dir.path()), vec!["new"; OUTPUT_FILES.len()]);
+        assert!(!dir.path().join(STAGING).exists());
+    }
+
+    #[test]
+    fn a_jsonl_commit_replaces_its_own_files_and_recovery_finishes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = stage_all(dir.path(), "csv");
+        commit(dir.path(), &staging, OutputFormat::Csv).unwrap();
+        let stage_jsonl = |content: &str| {
+            let staging = begin(dir.path()).unwrap();
+            for name in JSONL_OUTPUT_FILES {
+                write_synced(&staging.join(name), content.as_bytes()).unwrap();
+            }
+            staging
+        };
+        // Files of the CSV format are missing: a CSV commit refuses, a JSON lines one works.
+        let staging = stage_jsonl("old");
+        assert!(commit(dir.path(), &staging, OutputFormat::Csv).is_err());
+        commit(dir.path(), &staging, OutputFormat::Jsonl).unwrap();
+        let staging = stage_jsonl("new");
+        write_synced(&staging.join(READY), b"").unwrap();
+        std::fs::rename(
+            staging.join("documents.jsonl"),
+            dir.path().join("documents.jsonl"),
+        )
+        .unwrap();
+        assert_eq!(recover(dir.path()).unwrap(), Recovery::RolledForward);
+        for name in JSONL_OUTPUT_FILES {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(name)).unwrap(),
+                "new"
+            );
+        }
+        // The CSV tables of the earlier run are left alone.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("dates.csv")).unwrap(),
+            "csv"
+        );
+        assert!(!dir.path().join(STAGING).exists());
+    }
+
+    #[test]
+    fn recovery_finishes_a_commit_interrupted_between_renames() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = stage_all(dir.path(), "old");
+        commit(dir.path(), &staging, OutputFormat::Csv).unwrap();
+        let staging = stage_all(dir.path(), "new");
+        // What a kill after the commit point and three renames leaves.
+        write_synced(&staging.join(READY), b"").unwrap();
+        for name in &OUTPUT_FILES[..3] {
+            std::fs::rename(staging.join(name), dir.path().join(name)).unwrap();
+        }
+        assert_eq!(recover(dir.path()).unwrap(), Recovery::RolledForward);
+        assert_eq!(contents(dir.path()), vec!["new"; OUTPUT_FILES.len()]);
+        assert_eq!(recover(dir.path()).unwrap(), Recovery::Clean);
+    }
+
+    #[test]
+    fn recovery_discards_a_run_killed_before_its_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = stage_all(dir.path(), "old");
+        commit(dir.path(), &staging, OutputFormat::Csv).unwrap();
+        let staging = begin(dir.path()).unwrap();
+        write_synced(&staging.join("dates.csv"), b"half").unwrap();
+        assert_eq!(recover(dir.path()).unwrap(), Recovery::DiscardedIncomplete);
+        assert_eq!(contents(dir.path()), vec!["old"; OUTPUT_FILES.len()]);
+        assert!(!dir.path().join(STAGING).exists());
+    }
 
     #[test]
     fn spreadsheet_safe_prefixes_formula_cells_only() {

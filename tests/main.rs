@@ -6,4 +6,5 @@ mod fetch;
 mod load;
 mod output;
 mod pipeline;
+mod rerun;
 mod util;

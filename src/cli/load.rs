@@ -31,6 +31,17 @@ pub(super) struct LoadArgs {
 }
 
 pub(super) fn run(args: &LoadArgs) -> ExitStatus {
+    // A run killed while committing its tables: finish the commit, so that the folder is
+    // loaded as one run's output.
+    if args.dir.is_dir()
+        && let Err(e) = crate::write::finish_interrupted_commit(&args.dir)
+    {
+        eprintln!(
+            "newsfacts: {e:#}\nnewsfacts: nothing was loaded: {} is as it was",
+            args.sqlite.display()
+        );
+        return ExitStatus::Fatal;
+    }
     match load_sqlite(&args.sqlite, &args.dir) {
         Ok(report) => {
             if !args.quiet {

@@ -3,6 +3,7 @@
 //! [`ExitStatus`].
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
+mod diff;
 mod explain;
 mod extract;
 mod fetch;
@@ -62,6 +63,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Load a run's CSV tables into an SQLite database, updating a previous load.
     Load(load::LoadArgs),
+    /// List the records added, removed and changed between two output folders.
+    Diff(diff::DiffArgs),
 }
 
 /// `--rules DIR`, shared by the commands that load rules.
@@ -149,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Load(args) => load::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     status.into()
 }

@@ -27,8 +27,9 @@ pub(super) struct RunArgs {
         long,
         value_name = "DIR",
         default_value = "output",
-        long_help = "Output folder (default: output). Tables are written to temporary files and \
-                     renamed when the run completes, replacing the previous run's tables."
+        long_help = "Output folder (default: output). Files are written into DIR/.staging/ and \
+                     switched into DIR when the run completes, replacing the previous run's \
+                     files all together (a killed run leaves the previous or the new files)."
     )]
     output: PathBuf,
     /// Language of every document (ISO 639-1), instead of detecting it.
@@ -63,6 +64,28 @@ pub(super) struct RunArgs {
                      CSV only: an error with --format jsonl."
     )]
     csv_safe: bool,
+    /// Cache folder (default: OUTPUT/.cache).
+    #[arg(
+        long,
+        value_name = "DIR",
+        long_help = "Cache folder (default: .cache inside the output folder). For files, it \
+                     keeps per document content the encoding, main text, metadata, language \
+                     and records (under DIR/stages/), so that a re-run after a rule edit only \
+                     extracts again the documents whose rules changed; --no-cache ignores \
+                     that part. For URLs, fetched bodies are kept under DIR/fetch/v1/ by URL \
+                     and content hash, so a re-run reads them instead of fetching again (see \
+                     --refetch; failures are not cached). Safe to delete at any time."
+    )]
+    cache: Option<PathBuf>,
+    /// Process every document from its bytes: no cache, no rows kept from the last run.
+    #[arg(
+        long,
+        long_help = "Process every document from its bytes: neither read nor write the stage \
+                     cache, and keep no rows from the previous output. The change summary \
+                     against the previous output is still printed. Fetched URLs still come \
+                     from the fetch cache; add --refetch to fetch them again."
+    )]
+    no_cache: bool,
     #[command(flatten)]
     rules: RulesArg,
     #[command(flatten)]
@@ -109,16 +132,6 @@ pub(super) struct RunArgs {
                      time asked."
     )]
     host_delay: u64,
-    /// Cache folder for fetched bytes (default: OUTPUT/.cache).
-    #[arg(
-        long,
-        value_name = "DIR",
-        help_heading = "Fetching URLs",
-        long_help = "Cache folder (default: .cache inside the output folder). Fetched bodies are \
-                     kept under DIR/fetch/v1/ by URL and content hash, so a re-run reads them \
-                     instead of fetching again (see --refetch). Failures are not cached."
-    )]
-    cache: Option<PathBuf>,
     /// Fetch every URL again, even when the cache has it (and update the cache).
     #[arg(
         long,
@@ -160,6 +173,7 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
         progress: args.output_args.progress(),
         format: args.format,
         csv_safe: args.csv_safe,
+        no_cache: args.no_cache,
     };
     let quiet = args.output_args.quiet;
     let report = |f: &crate::error::Failure, p: &crate::progress::Progress| {
@@ -175,54 +189,78 @@ pub(super) fn run(args: &RunArgs) -> ExitStatus {
         }
     };
     if !quiet {
-        let records: Vec<String> = summary
-            .records
-            .iter()
-            .map(|(k, n)| format!("{n} {}", k.table()))
-            .collect();
-        let langs: Vec<String> = summary
-            .langs
-            .iter()
-            .map(|(l, n)| format!("{l} {n}"))
-            .collect();
-        let secs = summary.elapsed.as_secs_f64();
-        let fetched = if summary.fetched > 0 {
-            format!(
-                "; {} URLs fetched ({} from the cache)",
-                summary.fetched, summary.from_cache
-            )
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "newsfacts: {} documents ({}), {} failed, {} skipped{fetched}; records: {}; {:.1} MB in {:.2}s ({:.1} MB/s); output in {}",
-            summary.documents,
-            if langs.is_empty() {
-                "-".to_owned()
-            } else {
-                langs.join(", ")
-            },
-            summary.failed,
-            summary.skipped,
-            if records.is_empty() {
-                "none".to_owned()
-            } else {
-                records.join(", ")
-            },
-            summary.bytes as f64 / 1e6,
-            secs,
-            if secs > 0.0 {
-                summary.bytes as f64 / 1e6 / secs
-            } else {
-                0.0
-            },
-            args.output.display()
-        );
+        print_summary(&summary, args);
     }
     if summary.failed > 0 {
         ExitStatus::SomeFailed
     } else {
         ExitStatus::Ok
+    }
+}
+
+fn print_summary(summary: &pipeline::RunSummary, args: &RunArgs) {
+    let records: Vec<String> = summary
+        .records
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.table()))
+        .collect();
+    let langs: Vec<String> = summary
+        .langs
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    let secs = summary.elapsed.as_secs_f64();
+    let p = summary.paths;
+    let reused = if p.kept + p.cached_records + p.cached_text > 0 {
+        format!(
+            "; {} kept from the previous output, {} from cached records, {} extracted from \
+             cached text, {} processed",
+            p.kept, p.cached_records, p.cached_text, p.processed
+        )
+    } else {
+        String::new()
+    };
+    let fetched = if summary.fetched > 0 {
+        format!(
+            "; {} URLs fetched ({} from the cache)",
+            summary.fetched, summary.from_cache
+        )
+    } else {
+        String::new()
+    };
+    for note in &summary.notes {
+        eprintln!("newsfacts: note: {note}");
+    }
+    eprintln!(
+        "newsfacts: {} documents ({}), {} failed, {} skipped{fetched}; records: {}; {:.1} MB in {:.2}s ({:.1} MB/s){reused}; output in {}",
+        summary.documents,
+        if langs.is_empty() {
+            "-".to_owned()
+        } else {
+            langs.join(", ")
+        },
+        summary.failed,
+        summary.skipped,
+        if records.is_empty() {
+            "none".to_owned()
+        } else {
+            records.join(", ")
+        },
+        summary.bytes as f64 / 1e6,
+        secs,
+        if secs > 0.0 {
+            summary.bytes as f64 / 1e6 / secs
+        } else {
+            0.0
+        },
+        args.output.display()
+    );
+    match &summary.changes {
+        Some(c) if c.is_empty() => {
+            eprintln!("newsfacts: no record changed since the previous run");
+        }
+        Some(c) => eprint!("newsfacts: changes since the previous run: {}", c.render()),
+        None => {}
     }
 }
 

@@ -8,7 +8,7 @@
 use std::fmt;
 
 /// An exact non-negative decimal: `mantissa × 10^-scale`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Decimal {
     mantissa: u128,
     scale: u32,

@@ -126,6 +126,12 @@ impl RuleSet {
         self.langs.get(code)
     }
 
+    /// Fingerprint of the rule files that apply to documents in `lang` (see
+    /// [`applicable_fingerprint`]).
+    pub fn applicable_fingerprint(&self, lang: Option<&str>) -> String {
+        applicable_fingerprint(&self.file_fingerprints, lang)
+    }
+
     /// Every rule, common first.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.common
@@ -133,6 +139,32 @@ impl RuleSet {
             .iter()
             .chain(self.langs.values().flat_map(|g| g.rules.iter()))
     }
+}
+
+/// Whether a rule file (path relative to the rule folder) can change the records of a
+/// document in `lang`: its language folder, `common/` (rules, and the lexicon every language
+/// extends) and `countries.csv`. Another language's files cannot.
+pub fn applies_to(path: &str, lang: Option<&str>) -> bool {
+    path == "countries.csv"
+        || path.starts_with("common/")
+        || lang.is_some_and(|l| {
+            path.strip_prefix(l)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+/// Fingerprint of the files among `files` (path → file fingerprint, as in `run.json`) that
+/// apply to documents in `lang`. Equal fingerprints mean equal rules for those documents, so
+/// their records can be kept; a language folder appearing or disappearing changes it.
+pub fn applicable_fingerprint(files: &BTreeMap<String, String>, lang: Option<&str>) -> String {
+    let mut h = blake3::Hasher::new();
+    for (path, fp) in files.iter().filter(|(p, _)| applies_to(p, lang)) {
+        h.update(path.as_bytes());
+        h.update(&[0]);
+        h.update(fp.as_bytes());
+        h.update(&[0]);
+    }
+    h.finalize().to_hex()[..16].to_owned()
 }
 
 /// A problem in a rule file, located for people.
@@ -169,4 +201,41 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_language_folder_applies_to_its_language_only() {
+        assert!(applies_to("de/dates.toml", Some("de")));
+        assert!(!applies_to("de/dates.toml", Some("fr")));
+        assert!(!applies_to("del/dates.toml", Some("de")));
+        assert!(!applies_to("de/dates.toml", None));
+        assert!(applies_to("common/lexicon.toml", Some("fr")));
+        assert!(applies_to("countries.csv", None));
+    }
+
+    #[test]
+    fn editing_one_language_changes_only_its_fingerprint() {
+        let mut files: BTreeMap<String, String> = [
+            ("common/amounts.toml", "1"),
+            ("countries.csv", "2"),
+            ("de/dates.toml", "3"),
+            ("fr/dates.toml", "4"),
+        ]
+        .into_iter()
+        .map(|(p, f)| (p.to_owned(), f.to_owned()))
+        .collect();
+        let before = |l| applicable_fingerprint(&files, Some(l));
+        let (de, fr, vi) = (before("de"), before("fr"), before("vi"));
+        files.insert("de/dates.toml".into(), "5".into());
+        assert_ne!(applicable_fingerprint(&files, Some("de")), de);
+        assert_eq!(applicable_fingerprint(&files, Some("fr")), fr);
+        files.insert("vi/dates.toml".into(), "6".into());
+        assert_ne!(applicable_fingerprint(&files, Some("vi")), vi);
+        files.insert("countries.csv".into(), "7".into());
+        assert_ne!(applicable_fingerprint(&files, Some("fr")), fr);
+    }
 }
