@@ -46,7 +46,6 @@ def default_eval_dir():
         os.path.join(here, "..", "..", "shared", "eval", "news_html"),
         os.path.join(here, "..", "shared", "eval", "news_html"),
         os.path.join(os.getcwd(), "..", "shared", "eval", "news_html"),
-        "/work/shared/eval/news_html",
     ]
     for c in candidates:
         if c and os.path.isfile(os.path.join(c, "manifest.jsonl")):
