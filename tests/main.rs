@@ -7,4 +7,5 @@ mod load;
 mod output;
 mod pipeline;
 mod rerun;
+mod robustness;
 mod util;
