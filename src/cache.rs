@@ -249,18 +249,6 @@ fn media_type(s: &str) -> Option<MediaType> {
         .find(|m| m.as_str() == s)
 }
 
-fn encoding_source(s: &str) -> Option<EncodingSource> {
-    [
-        EncodingSource::Bom,
-        EncodingSource::Declared,
-        EncodingSource::Meta,
-        EncodingSource::Utf8,
-        EncodingSource::Detected,
-    ]
-    .into_iter()
-    .find(|e| e.as_str() == s)
-}
-
 fn lang_source(s: &str) -> Option<LangSource> {
     [
         LangSource::Given,
@@ -286,7 +274,7 @@ impl EntryFile {
         }
         Some(TextStages {
             encoding: encoding_name(&self.encoding)?,
-            encoding_source: encoding_source(&self.encoding_source)?,
+            encoding_source: EncodingSource::parse(&self.encoding_source)?,
             media_type: media_type(&self.media_type)?,
             main: MainText {
                 text: self.text.clone(),

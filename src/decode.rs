@@ -42,6 +42,21 @@ pub enum EncodingSource {
 }
 
 impl EncodingSource {
+    /// Every source, in the order decoding tries them.
+    pub const ALL: [EncodingSource; 5] = [
+        EncodingSource::Bom,
+        EncodingSource::Declared,
+        EncodingSource::Meta,
+        EncodingSource::Utf8,
+        EncodingSource::Detected,
+    ];
+
+    /// Parses a name written by [`EncodingSource::as_str`].
+    #[must_use]
+    pub fn parse(s: &str) -> Option<EncodingSource> {
+        EncodingSource::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
     /// Stable lowercase name: `"bom"`, `"declared"`, `"meta"`, `"utf8"`, `"detected"`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -761,16 +776,13 @@ mod tests {
 
     #[test]
     fn source_names_are_stable() {
-        let names: Vec<&str> = [
-            EncodingSource::Bom,
-            EncodingSource::Declared,
-            EncodingSource::Meta,
-            EncodingSource::Utf8,
-            EncodingSource::Detected,
-        ]
-        .into_iter()
-        .map(EncodingSource::as_str)
-        .collect();
+        let names: Vec<&str> = EncodingSource::ALL
+            .into_iter()
+            .map(EncodingSource::as_str)
+            .collect();
         assert_eq!(names, ["bom", "declared", "meta", "utf8", "detected"]);
+        for e in EncodingSource::ALL {
+            assert_eq!(EncodingSource::parse(e.as_str()), Some(e));
+        }
     }
 }

@@ -6,16 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{newsfacts, repo};
-
-const TABLES: [&str; 6] = [
-    "documents.csv",
-    "dates.csv",
-    "amounts.csv",
-    "counts.csv",
-    "countries.csv",
-    "errors.csv",
-];
+use crate::util::{TABLES, newsfacts, repo};
 
 fn run(args: &[&str]) -> std::process::Output {
     let r = newsfacts(args);
@@ -39,7 +30,7 @@ fn paths(out: &Path) -> [u64; 4] {
 fn tables(out: &Path) -> Vec<Option<Vec<u8>>> {
     TABLES
         .iter()
-        .map(|t| std::fs::read(out.join(t)).ok())
+        .map(|t| std::fs::read(out.join(format!("{t}.csv"))).ok())
         .collect()
 }
 
