@@ -108,13 +108,97 @@ impl Table {
         &self.entries
     }
 
-    /// The regex alternation matching any word: longest first, escaped, whitespace as
-    /// `\s+`, apostrophes as either form, uppercase words case-sensitive.
+    /// The regex alternation matching any word, written as a prefix tree: escaped,
+    /// whitespace as `\s+`, apostrophes as either form, uppercase words case-sensitive.
+    ///
+    /// A word that is a prefix of another is tried after it (the longer word wins, as in an
+    /// alternation sorted longest first), and words sharing a prefix share its states, which
+    /// keeps the compiled automata of large tables (inflected number words) several times
+    /// smaller than a flat alternation would be.
     pub fn alternation(&self) -> String {
-        let mut words: Vec<&str> = self.entries.iter().map(|(w, _)| w.as_str()).collect();
-        words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
-        let alts: Vec<String> = words.iter().map(|w| word_pattern(w)).collect();
-        format!("(?:{})", alts.join("|"))
+        let mut root = TrieNode::default();
+        for (word, _) in &self.entries {
+            root.insert(word);
+        }
+        let body = root.render();
+        if root.children.len() > 1 && !root.terminal {
+            body // already one group
+        } else {
+            format!("(?:{body})")
+        }
+    }
+}
+
+/// A node of the prefix tree [`Table::alternation`] writes out.
+#[derive(Default)]
+struct TrieNode {
+    /// A word ends here.
+    terminal: bool,
+    /// The longest word through this node, in characters (children are tried longest first).
+    longest: usize,
+    /// The smallest word through this node (a stable order among equally long children).
+    first: String,
+    children: Vec<(String, TrieNode)>,
+}
+
+impl TrieNode {
+    fn insert(&mut self, word: &str) {
+        let len = word.chars().count();
+        let tokens: Vec<String> = if has_upper(word) {
+            // Case-sensitive words are one opaque token: they are few (codes, symbols).
+            vec![format!("(?-i:{})", word_pattern(word))]
+        } else {
+            word.chars()
+                .map(|c| match c {
+                    ' ' => r"\s+".to_owned(),
+                    '\'' => "['’ʼ]".to_owned(),
+                    c => regex::escape(c.encode_utf8(&mut [0; 4])),
+                })
+                .collect()
+        };
+        let mut node = self;
+        for token in tokens {
+            node.note(word, len);
+            let i = node
+                .children
+                .iter()
+                .position(|(t, _)| *t == token)
+                .unwrap_or_else(|| {
+                    node.children.push((token, TrieNode::default()));
+                    node.children.len() - 1
+                });
+            node = &mut node.children[i].1;
+        }
+        node.note(word, len);
+        node.terminal = true;
+    }
+
+    fn note(&mut self, word: &str, len: usize) {
+        if len > self.longest
+            || (len == self.longest && (self.first.is_empty() || *word < *self.first))
+        {
+            self.longest = len;
+            word.clone_into(&mut self.first);
+        }
+    }
+
+    fn render(&mut self) -> String {
+        self.children.sort_by(|(_, a), (_, b)| {
+            b.longest
+                .cmp(&a.longest)
+                .then_with(|| a.first.cmp(&b.first))
+        });
+        let alts: Vec<String> = self
+            .children
+            .iter_mut()
+            .map(|(token, child)| format!("{token}{}", child.render()))
+            .collect();
+        match (alts.len(), self.terminal) {
+            (0, _) => String::new(),
+            (1, false) => alts.into_iter().next().unwrap_or_default(),
+            (_, false) => format!("(?:{})", alts.join("|")),
+            (_, true) => format!("(?:{})?", alts.join("|")),
+        }
     }
 }
 
@@ -131,11 +215,7 @@ fn word_pattern(word: &str) -> String {
         let escaped = regex::escape(part).replace('\'', "['’ʼ]");
         out.push_str(&escaped);
     }
-    if has_upper(word) {
-        format!("(?-i:{out})")
-    } else {
-        out
-    }
+    out
 }
 
 /// A set of named tables.
@@ -227,12 +307,82 @@ mod tests {
     }
 
     #[test]
-    fn alternation_puts_longest_first_and_escapes() {
-        let l = lex("[m]\nmai = 5\n\"janv.\" = 1\njanvier = 1\n");
+    fn alternation_is_a_prefix_tree_longest_first_and_escaped() {
+        let l = lex("[m]\nmai = 5\n\"janv.\" = 1\njanvier = 1\njan = 1\n");
         assert_eq!(
             l.table("m").unwrap().alternation(),
-            r"(?:janvier|janv\.|mai)"
+            r"(?:jan(?:v(?:ier|\.))?|mai)"
         );
+    }
+
+    #[test]
+    fn prefix_tree_matches_what_a_longest_first_alternation_matches() {
+        let words = [
+            "vingt",
+            "vingt et un",
+            "vingt-deux",
+            "vingtaine",
+            "v",
+            "deux",
+            "deuxième",
+            "d'un",
+            "plus de",
+            "plus",
+            "USD",
+            "us",
+            "€",
+        ];
+        let src: Vec<String> = words.iter().map(|w| format!("\"{w}\" = 1")).collect();
+        let src = src.join("\n");
+        let table = lex(&format!("[t]\n{src}"))
+            .table("t")
+            .unwrap()
+            .alternation();
+        let mut sorted = words.to_vec();
+        sorted.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        let flat: Vec<String> = sorted
+            .iter()
+            .map(|w| word_pattern(w))
+            .map(|p| {
+                if has_upper(&p) {
+                    format!("(?-i:{p})")
+                } else {
+                    p
+                }
+            })
+            .collect();
+        let flat = format!("(?:{})", flat.join("|"));
+        let (tree, flat) = (
+            regex::RegexBuilder::new(&format!("{table}x?"))
+                .case_insensitive(true)
+                .build()
+                .unwrap(),
+            regex::RegexBuilder::new(&format!("{flat}x?"))
+                .case_insensitive(true)
+                .build()
+                .unwrap(),
+        );
+        for text in [
+            "vingt et un",
+            "Vingt  et deux",
+            "vingt-deux",
+            "vingtaines",
+            "d’un",
+            "plus  de 3",
+            "plus 3",
+            "USD",
+            "usd",
+            "us",
+            "v",
+            "vx",
+            "deuxièmes",
+            "€5",
+            "Deux",
+        ] {
+            let a = tree.find(text).map(|m| m.range());
+            let b = flat.find(text).map(|m| m.range());
+            assert_eq!(a, b, "{text:?}");
+        }
     }
 
     #[test]
