@@ -130,9 +130,87 @@ pub fn match_rule<'r>(
     cx: &Context<'_>,
     text: &str,
     accepted: &mut Vec<Candidate<'r>>,
-    rejected: Option<&mut Vec<ByteRejection<'r>>>,
+    mut rejected: Option<&mut Vec<ByteRejection<'r>>>,
 ) {
-    match_rule_in(rule, cx, text, 0..text.len(), accepted, rejected);
+    let mut found = Vec::new();
+    scan_rule_in(
+        rule,
+        0,
+        text,
+        0..text.len(),
+        &mut found,
+        rejected.as_deref_mut(),
+    );
+    for m in found {
+        match m.normalize(text, cx) {
+            Ok(c) => accepted.push(c),
+            Err(r) => {
+                if let Some(rejected) = rejected.as_deref_mut() {
+                    rejected.push(r);
+                }
+            }
+        }
+    }
+}
+
+/// A match at word boundaries, not normalized yet. Normalizing needs the rule's capture
+/// groups, which cost more to find than the match itself; most matches lose an overlap, so
+/// [`extract`] normalizes only the ones that can still win.
+#[derive(Clone, Debug)]
+pub struct RawMatch<'r> {
+    /// The rule.
+    pub rule: &'r Rule,
+    /// Which context normalizes it (index into the groups [`extract`] applies).
+    group: usize,
+    /// The regex match, as found (before trimming whitespace).
+    found: (usize, usize),
+    /// The end of the haystack it was found in.
+    limit: usize,
+    /// The span of the fact (the `fact` group, else the match without surrounding spaces).
+    pub start: usize,
+    /// End of that span.
+    pub end: usize,
+}
+
+impl<'r> RawMatch<'r> {
+    /// Finds the capture groups and normalizes them.
+    fn normalize(&self, text: &str, cx: &Context<'_>) -> Result<Candidate<'r>, ByteRejection<'r>> {
+        let rule = self.rule;
+        let mut locs = rule.regex.capture_locations();
+        // The same search that found the match, restarted at its start: the same match.
+        let whole = rule
+            .regex
+            .captures_read_at(&mut locs, &text[..self.limit], self.found.0);
+        debug_assert_eq!(
+            whole.map(|m| (m.start(), m.end())),
+            Some(self.found),
+            "{}",
+            rule.id
+        );
+        let mut groups = Groups::default();
+        for (i, name) in rule.regex.capture_names().enumerate() {
+            if let (Some(name), Some((s, e))) = (name, locs.get(i)) {
+                groups.push(name, &text[s..e]);
+            }
+        }
+        for (k, v) in &rule.set {
+            groups.push(k, v);
+        }
+        match normalize(rule.kind, &groups, cx) {
+            Ok(fact) => Ok(Candidate {
+                start: self.start,
+                end: self.end,
+                rule,
+                fact,
+            }),
+            Err(reason) => Err(ByteRejection {
+                start: self.start,
+                end: self.end,
+                rule_id: &rule.id,
+                reason,
+            }),
+        }
+    }
 }
 
 /// Paragraphs (lines) of a text, as byte ranges without their newline. Facts never span
@@ -169,31 +247,30 @@ fn for_each_matching_rule<'r>(
     }
 }
 
-/// Runs one rule over `range` of a text (word boundaries are checked against the whole
-/// text).
-fn match_rule_in<'r>(
+/// Finds the matches of one rule in `range` of a text that start and end at word
+/// boundaries (checked against the whole text).
+fn scan_rule_in<'r>(
     rule: &'r Rule,
-    cx: &Context<'_>,
+    group: usize,
     text: &str,
     range: std::ops::Range<usize>,
-    accepted: &mut Vec<Candidate<'r>>,
+    found: &mut Vec<RawMatch<'r>>,
     mut rejected: Option<&mut Vec<ByteRejection<'r>>>,
 ) {
     let end = range.end;
     let mut pos = range.start;
-    let mut locs = rule.regex.capture_locations();
-    let names: Vec<(usize, &str)> = rule
-        .regex
-        .capture_names()
-        .enumerate()
-        .filter_map(|(i, n)| n.map(|n| (i, n)))
-        .collect();
-    let fact_group = names.iter().find(|(_, n)| *n == "fact").map(|(i, _)| *i);
+    let fact_group = rule.regex.capture_names().position(|n| n == Some("fact"));
+    let mut locs = fact_group.map(|_| rule.regex.capture_locations());
     // `limit` shortens the haystack when a match ends inside a word, so that the regex
     // tries a shorter match from the same place ("$5 more" → "$5", not "$5 m").
     let mut limit = end;
     while pos <= limit {
-        let Some(whole) = rule.regex.captures_read_at(&mut locs, &text[..limit], pos) else {
+        let hit = match locs.as_mut() {
+            // Rules with a `fact` group need its span now, to resolve overlaps.
+            Some(locs) => rule.regex.captures_read_at(locs, &text[..limit], pos),
+            None => rule.regex.find_at(&text[..limit], pos),
+        };
+        let Some(whole) = hit else {
             if limit < end {
                 pos = next_char(text, pos);
                 limit = end;
@@ -240,35 +317,17 @@ fn match_rule_in<'r>(
             continue;
         }
         let (fs, fe) = fact_group
-            .and_then(|i| locs.get(i))
+            .zip(locs.as_ref())
+            .and_then(|(i, locs)| locs.get(i))
             .map_or((ws, we), |(s, e)| trim_span(text, s, e));
-        let mut groups = Groups::default();
-        for &(i, name) in &names {
-            if let Some((s, e)) = locs.get(i) {
-                groups.push(name, &text[s..e]);
-            }
-        }
-        for (k, v) in &rule.set {
-            groups.push(k, v);
-        }
-        match normalize(rule.kind, &groups, cx) {
-            Ok(fact) => accepted.push(Candidate {
-                start: fs,
-                end: fe,
-                rule,
-                fact,
-            }),
-            Err(reason) => {
-                if let Some(r) = rejected.as_deref_mut() {
-                    r.push(ByteRejection {
-                        start: fs,
-                        end: fe,
-                        rule_id: &rule.id,
-                        reason,
-                    });
-                }
-            }
-        }
+        found.push(RawMatch {
+            rule,
+            group,
+            found: (whole.start(), whole.end()),
+            limit,
+            start: fs,
+            end: fe,
+        });
         pos = we;
         limit = end;
     }
@@ -319,36 +378,62 @@ fn context(group: &RuleGroup, anchor: Option<Ymd>) -> Context<'_> {
     }
 }
 
-/// Keeps non-overlapping candidates, best first; returns (kept, dropped with reason).
+/// Keeps non-overlapping matches, best first, normalizing each one that can still win; a
+/// match that fails to normalize leaves its place to the next best. Returns (kept, dropped
+/// with reason). With `explain`, every match is normalized first, so that each dropped one is
+/// reported with the reason that applies to it alone (failed normalization, or the overlap
+/// it lost); the records are the same either way.
 fn resolve<'r>(
     text: &str,
-    mut cands: Vec<Candidate<'r>>,
+    matches: Vec<RawMatch<'r>>,
+    contexts: &[Context<'_>],
+    explain: bool,
 ) -> (Vec<Candidate<'r>>, Vec<ByteRejection<'r>>) {
+    let mut dropped = Vec::new();
+    let mut pending: Vec<(RawMatch<'r>, Option<Candidate<'r>>)> = Vec::with_capacity(matches.len());
+    for m in matches {
+        if explain {
+            match m.normalize(text, &contexts[m.group]) {
+                Ok(c) => pending.push((m, Some(c))),
+                Err(r) => dropped.push(r),
+            }
+        } else {
+            pending.push((m, None));
+        }
+    }
     // Longer means more characters, not more bytes ("día 9" is not longer than "9 Mayo").
-    cands.sort_by_cached_key(|c| {
+    pending.sort_by_cached_key(|(m, _)| {
         (
-            std::cmp::Reverse(c.rule.priority),
-            std::cmp::Reverse(text[c.start..c.end].chars().count()),
-            c.start,
-            c.rule.id.clone(),
+            std::cmp::Reverse(m.rule.priority),
+            std::cmp::Reverse(text[m.start..m.end].chars().count()),
+            m.start,
+            m.rule.id.clone(),
         )
     });
     // Accepted spans by start; spans never overlap, so a neighbour check suffices.
     let mut taken: BTreeMap<usize, (usize, &str)> = BTreeMap::new();
     let mut kept = Vec::new();
-    let mut dropped = Vec::new();
-    for c in cands {
-        let before = taken.range(..c.end).next_back();
-        let clash = before.filter(|(s, (e, _))| **s < c.end && *e > c.start);
+    for (m, normalized) in pending {
+        let before = taken.range(..m.end).next_back();
+        let clash = before.filter(|(s, (e, _))| **s < m.end && *e > m.start);
         if let Some((_, (_, winner))) = clash {
-            dropped.push(ByteRejection {
-                start: c.start,
-                end: c.end,
-                rule_id: &c.rule.id,
-                reason: format!("overlaps {winner}, which has a higher priority or is longer"),
-            });
+            if explain {
+                dropped.push(ByteRejection {
+                    start: m.start,
+                    end: m.end,
+                    rule_id: &m.rule.id,
+                    reason: format!("overlaps {winner}, which has a higher priority or is longer"),
+                });
+            }
             continue;
         }
+        let c = match normalized {
+            Some(c) => c,
+            None => match m.normalize(text, &contexts[m.group]) {
+                Ok(c) => c,
+                Err(_) => continue,
+            },
+        };
         taken.insert(c.start, (c.end, &c.rule.id));
         kept.push(c);
     }
@@ -391,30 +476,28 @@ pub fn extract(
     anchor: Option<Ymd>,
     explain: bool,
 ) -> Extraction {
-    let mut cands = Vec::new();
+    let mut matches = Vec::new();
     let mut rejected_bytes = Vec::new();
     let mut groups: Vec<&RuleGroup> = Vec::with_capacity(2);
     if let Some(g) = lang.and_then(|l| rules.lang(l)) {
         groups.push(g);
     }
     groups.push(&rules.common);
-    for group in groups {
-        let cx = context(group, anchor);
+    let contexts: Vec<Context<'_>> = groups.iter().map(|g| context(g, anchor)).collect();
+    for (i, group) in groups.into_iter().enumerate() {
         for_each_matching_rule(group, text, |rule, range| {
-            match_rule_in(
+            scan_rule_in(
                 rule,
-                &cx,
+                i,
                 text,
                 range,
-                &mut cands,
+                &mut matches,
                 explain.then_some(&mut rejected_bytes),
             );
         });
     }
-    let (kept, dropped) = resolve(text, cands);
-    if explain {
-        rejected_bytes.extend(dropped);
-    }
+    let (kept, dropped) = resolve(text, matches, &contexts, explain);
+    rejected_bytes.extend(dropped);
 
     // Countries: longest name first, among countries only.
     let mut countries: Vec<(usize, usize, usize)> = rules
