@@ -241,7 +241,7 @@ fn for_each_matching_rule<'r>(
     };
     for range in paragraphs(text) {
         let hits = prefilter.matches(&text[range.clone()]);
-        for i in &hits {
+        for i in hits {
             f(&group.rules[i], range.clone());
         }
     }

@@ -19,6 +19,7 @@ pub mod countries;
 pub mod embedded;
 pub mod lexicon;
 pub mod load;
+pub mod prefilter;
 pub mod spec;
 
 use std::collections::BTreeMap;
@@ -26,13 +27,14 @@ use std::fmt;
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::Regex;
 
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
 pub use countries::Countries;
 pub use lexicon::Lexicon;
 pub use load::{RuleFiles, load};
+pub use prefilter::Prefilter;
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -85,20 +87,14 @@ pub struct RuleGroup {
     /// one pass, so each rule's own regex runs only where it will match. Built the first
     /// time the group is used (it is the costliest part of a rule set to compile, and a run
     /// may not see every language); `None` if it is too large, and then every rule runs.
-    pub prefilter: OnceLock<Option<RegexSet>>,
+    pub prefilter: OnceLock<Option<Prefilter>>,
 }
 
 impl RuleGroup {
     /// The prefilter, built on first use.
-    pub fn prefilter(&self) -> Option<&RegexSet> {
+    pub fn prefilter(&self) -> Option<&Prefilter> {
         self.prefilter
-            .get_or_init(|| {
-                RegexSetBuilder::new(self.rules.iter().map(|r| r.set_pattern.as_str()))
-                    .size_limit(256 << 20)
-                    .dfa_size_limit(32 << 20)
-                    .build()
-                    .ok()
-            })
+            .get_or_init(|| Prefilter::new(self.rules.iter().map(|r| r.set_pattern.as_str())))
             .as_ref()
     }
 }
