@@ -130,6 +130,21 @@ const DIGIT_ZEROS: &[u32] = &[
     0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
 ];
 
+/// A regex class of the digits [`digit_value`] reads. Rule patterns use it for `\\d`: Unicode
+/// `\\d` also has digits newsfacts cannot read (and whose many 4-byte forms make every
+/// automaton larger).
+pub fn digit_class() -> String {
+    let mut class = String::from("[");
+    for &zero in DIGIT_ZEROS {
+        let (Some(first), Some(last)) = (char::from_u32(zero), char::from_u32(zero + 9)) else {
+            continue;
+        };
+        class.extend([first, '-', last]);
+    }
+    class.push(']');
+    class
+}
+
 /// The value of a decimal digit in any of the supported scripts.
 pub fn digit_value(c: char) -> Option<u32> {
     let cp = c as u32;

@@ -155,7 +155,7 @@ fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
     }
     out.push_str(rest);
     if unknown.is_empty() {
-        return Ok(out);
+        return Ok(readable_digits(&out));
     }
     let mut known: Vec<String> = BUILTIN_PLACEHOLDERS
         .iter()
@@ -176,6 +176,29 @@ fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+/// Rewrites every `\d` of a pattern (inside classes too) to the digits newsfacts can read
+/// ([`crate::normalize::number::digit_class`]); other escapes are kept as written.
+fn readable_digits(pattern: &str) -> String {
+    let class = crate::normalize::number::digit_class();
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') => out.push_str(&class),
+            Some(next) => {
+                out.push(c);
+                out.push(next);
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// Builds a regex with the limits rule patterns need (large lexicon alternations).
@@ -365,10 +388,23 @@ mod tests {
     #[test]
     fn repetitions_are_not_placeholders() {
         let lex = Lexicon::default();
+        let d = crate::normalize::number::digit_class();
         assert_eq!(
             expand(r"\d{4}-\d{1,2}", &cx(&lex)).unwrap(),
-            r"\d{4}-\d{1,2}"
+            format!(r"{d}{{4}}-{d}{{1,2}}")
         );
+    }
+
+    #[test]
+    fn digits_are_the_ones_normalization_reads() {
+        let d = readable_digits(r"[\d,]+\\d\.\s");
+        assert!(d.ends_with(r",]+\\d\.\s"), "{d}");
+        let re = Regex::new(&d).unwrap();
+        for text in ["12,5\\d. ", "١٢\\d. ", "१२\\d. ", "１２\\d. "] {
+            assert!(re.is_match(text), "{text}");
+        }
+        // Mathematical bold digits are Unicode \d, but no number parser reads them.
+        assert!(!re.is_match("\u{1D7CF}\\d. "));
     }
 
     #[test]
