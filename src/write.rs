@@ -292,10 +292,10 @@ impl Table {
     }
 
     fn writer(&mut self) -> Result<&mut csv::Writer<BufWriter<File>>> {
-        let context = self.context();
-        self.writer
-            .as_mut()
-            .ok_or_else(|| anyhow::anyhow!("{context}: an earlier copy failed"))
+        if self.writer.is_none() {
+            anyhow::bail!("{}: an earlier copy failed", self.context());
+        }
+        Ok(self.writer.as_mut().expect("checked above"))
     }
 
     /// Appends bytes `range` of the base.
@@ -333,10 +333,13 @@ impl Table {
 
     fn row(&mut self, row: &Row) -> Result<()> {
         self.diverge()?;
-        let context = self.context();
-        self.writer()?
+        let path = &self.path;
+        let Some(writer) = self.writer.as_mut() else {
+            return self.writer().map(|_| ());
+        };
+        writer
             .write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))
-            .with_context(|| context)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// Copies bytes `range` of the base (whole rows).
