@@ -241,8 +241,13 @@ fn for_each_matching_rule<'r>(
     };
     for range in paragraphs(text) {
         let hits = prefilter.matches(&text[range.clone()]);
-        for i in hits {
-            f(&group.rules[i], range.clone());
+        for (i, last_end) in hits {
+            let rule = &group.rules[i];
+            if rule.cut_after_last_match {
+                f(rule, range.start..range.start + last_end);
+            } else {
+                f(rule, range.clone());
+            }
         }
     }
 }

@@ -341,6 +341,8 @@ pub fn compile_rule(
             id,
             kind,
             regex,
+            cut_after_last_match: regex_automata::util::syntax::parse(&expanded)
+                .is_ok_and(|hir| hir.properties().look_set().is_empty()),
             set_pattern: if spec.case_sensitive {
                 expanded
             } else {

@@ -45,8 +45,11 @@ pub struct Rule {
     pub kind: FactKind,
     /// The compiled pattern (placeholders expanded).
     pub regex: Regex,
-    /// The expanded pattern with its case flag, as the group's prefilter set compiles it.
+    /// The expanded pattern with its case flag, as the group's prefilter compiles it.
     pub set_pattern: String,
+    /// The pattern has no assertion (`$`, `^`, `\b` …), so it finds the same matches in a
+    /// paragraph cut after the last place the prefilter saw one of its matches end.
+    pub cut_after_last_match: bool,
     /// Overlap priority: higher wins, then the longer match.
     pub priority: i32,
     /// Constant group values.

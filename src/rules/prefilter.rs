@@ -6,10 +6,10 @@
 //! capture groups, so unlike a `regex::RegexSet` it compiles no reverse automaton: half the
 //! compile time and memory of a set, for the costliest part of a rule set.
 
-use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::pool::Pool;
-use regex_automata::{Input, MatchKind, PatternSet};
+use regex_automata::{Input, MatchKind};
 
 type CachePool = Pool<Cache, Box<dyn Fn() -> Cache + Send + Sync>>;
 
@@ -56,21 +56,34 @@ impl Prefilter {
         Some(Prefilter { dfa, caches })
     }
 
-    /// The indexes of the patterns that match somewhere in `text`, in increasing order.
-    pub fn matches(&self, text: &str) -> Vec<usize> {
-        let mut set = PatternSet::new(self.dfa.pattern_len());
+    /// The patterns that match somewhere in `text`, in increasing order, each with the
+    /// largest offset at which one of its matches ends.
+    pub fn matches(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut last_end: Vec<Option<usize>> = vec![None; self.dfa.pattern_len()];
         let mut cache = self.caches.get();
         let input = Input::new(text);
-        if self
-            .dfa
-            .try_which_overlapping_matches(&mut cache, &input, &mut set)
-            .is_err()
-        {
-            // Only a quit byte or a gave-up search fails; neither is configured, but if one
-            // happened every rule would simply run.
-            return (0..self.dfa.pattern_len()).collect();
+        let mut state = OverlappingState::start();
+        loop {
+            if self
+                .dfa
+                .try_search_overlapping_fwd(&mut cache, &input, &mut state)
+                .is_err()
+            {
+                // Only a quit byte or a gave-up search fails; neither is configured, but if
+                // one happened every rule would simply run over the whole text.
+                return (0..self.dfa.pattern_len())
+                    .map(|p| (p, text.len()))
+                    .collect();
+            }
+            let Some(m) = state.get_match() else { break };
+            let end = &mut last_end[m.pattern().as_usize()];
+            *end = Some(end.map_or(m.offset(), |e| e.max(m.offset())));
         }
-        set.iter().map(|p| p.as_usize()).collect()
+        last_end
+            .into_iter()
+            .enumerate()
+            .filter_map(|(p, end)| end.map(|e| (p, e)))
+            .collect()
     }
 }
 
@@ -81,8 +94,11 @@ mod tests {
     #[test]
     fn reports_every_pattern_that_matches_anywhere() {
         let p = Prefilter::new([r"\d+ pays", r"(?i)mai", r"xyz", r"\d{4}"]).unwrap();
-        assert_eq!(p.matches("En MAI 2019, 17 pays"), vec![0, 1, 3]);
-        assert_eq!(p.matches("rien"), Vec::<usize>::new());
-        assert_eq!(p.matches("xyz"), vec![2]);
+        assert_eq!(
+            p.matches("En MAI 2019, 17 pays, 2020 ici"),
+            vec![(0, 20), (1, 6), (3, 26)]
+        );
+        assert_eq!(p.matches("rien"), Vec::new());
+        assert_eq!(p.matches("xyz"), vec![(2, 3)]);
     }
 }
