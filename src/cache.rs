@@ -31,16 +31,16 @@
 //! "NFC2"  payload length (u32 LE)  key (32 hex digits)  checksum (32 bytes)  payload
 //! ```
 //!
-//! where the checksum is the BLAKE3 hash of the length, the key and the payload. Opening the
-//! cache reads the frame headers of every pack (seeking over the payloads) into an index in
-//! memory, key to pack and offset; the last frame of a key in the newest pack wins, which is
-//! how an entry is replaced. A lookup reads that one frame and checks its checksum. Opening
-//! also compacts the packs when their dead bytes (replaced entries, torn frames) exceed both
-//! the live ones and 8 MiB, or when there are more than 64 packs: the live entries are
-//! copied into a new pack, written under a temporary name and renamed, and the old packs are
-//! deleted; a compaction that fails is tried again at the next open. Two runs may share a
-//! cache folder at once: a compaction by one can drop entries the other is storing, which
-//! only costs time.
+//! where the checksum is the BLAKE3 hash of the length, the key and the payload. The first
+//! lookup or store of a run reads the frame headers of every pack (seeking over the
+//! payloads) into an index in memory, key to pack and offset; the last frame of a key in the
+//! newest pack wins, which is how an entry is replaced. A lookup reads that one frame and
+//! checks its checksum. Before the index is used, the packs are compacted when their dead
+//! bytes (replaced entries, torn frames) exceed both the live ones and 8 MiB, or when there
+//! are more than 64 packs: the live entries are copied into a new pack, written under a
+//! temporary name and renamed, and the old packs are deleted; a compaction that fails is
+//! tried again by the next run. Two runs may share a cache folder at once: a compaction by
+//! one can drop entries the other is storing, which only costs time.
 //!
 //! **Versions.** `v2` is the entry format (frames and payloads): a new format moves to `v3`,
 //! and older format folders are removed when the cache is opened. Text parts carry the
@@ -57,7 +57,7 @@
 //! debugging, and compact enough once records are written as tuples with their rule ids
 //! listed once per entry. Documents whose rows are kept from the previous output never read
 //! their entry. Entries are packed rather than written one file each because creating a file
-//! per document (an inode each on ext4) took about a quarter of a first run's wall time.
+//! per document (an inode each on ext4) took a fifth to a quarter of a first run's wall time.
 //!
 //! **Crash safety.** Frames are buffered and written to the pack when 1 MiB has accumulated
 //! or the oldest has waited a quarter of a second (checked as entries are stored), and when
@@ -73,7 +73,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -95,7 +95,7 @@ const HEADER: usize = 4 + 4 + 32 + 32;
 const FLUSH_AT: usize = 1 << 20;
 /// ... or when the oldest has waited this long.
 const FLUSH_AFTER: Duration = Duration::from_millis(250);
-/// Opening compacts the packs when their dead bytes exceed the live ones and this...
+/// The packs are compacted when their dead bytes exceed the live ones and this...
 const COMPACT_MIN_DEAD: u64 = if cfg!(test) { 64 << 10 } else { 8 << 20 };
 /// ... or when there are more packs than this.
 const MAX_PACKS: usize = 64;
@@ -355,7 +355,7 @@ struct State {
 pub struct StageCache {
     root: PathBuf,
     packs_dir: PathBuf,
-    state: Mutex<State>,
+    state: OnceLock<Mutex<State>>,
     write_errors: Mutex<(usize, Option<String>)>,
 }
 
@@ -414,8 +414,7 @@ impl EntryFile {
 impl StageCache {
     /// Opens the cache under `root`, creating it if needed. Folders of other formats are
     /// removed, and so are all entries when the stages' code changed (they can never be
-    /// valid again). Reads the frame headers of every pack, and compacts the packs when
-    /// most of their bytes are dead.
+    /// valid again). The packs are read at the first lookup or store.
     pub fn open(root: &Path) -> io::Result<StageCache> {
         let stages = root.join("stages");
         let dir = stages.join(format!("v{FORMAT}"));
@@ -449,26 +448,10 @@ impl StageCache {
         }
         std::fs::create_dir_all(&packs_dir)?;
         remove_stale_tmp(&packs_dir);
-        let mut state = scan(&packs_dir)?;
-        let live: u64 = state.index.values().map(|l| l.frame_len() as u64).sum();
-        let total: u64 = state
-            .packs
-            .iter()
-            .flatten()
-            .filter_map(|p| p.file.metadata().ok())
-            .map(|m| m.len())
-            .sum();
-        let dead = total.saturating_sub(live);
-        if (dead > live && dead > COMPACT_MIN_DEAD) || state.packs.len() > MAX_PACKS {
-            // On failure the packs are left as they are, and read as they are.
-            let _ = compact(&packs_dir, &mut state);
-        }
-        state.out.slot = state.packs.len();
-        state.packs.push(None);
         Ok(StageCache {
             root: root.to_path_buf(),
             packs_dir,
-            state: Mutex::new(state),
+            state: OnceLock::new(),
             write_errors: Mutex::new((0, None)),
         })
     }
@@ -478,8 +461,13 @@ impl StageCache {
         &self.root
     }
 
+    /// The index and the output, made at the first use: a run whose documents all keep
+    /// their rows does not read the packs.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state
+            .get_or_init(|| Mutex::new(State::load(&self.packs_dir)))
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The entry of a content, as far as it is valid for this build; `None` when there is
@@ -575,7 +563,14 @@ impl StageCache {
     /// Writes the buffered entries to the pack. The pipeline calls it at the end of a run,
     /// before [`StageCache::write_errors`]; dropping the cache does it too.
     pub fn flush(&self) {
-        let failure = self.lock().write_out(&self.packs_dir).err();
+        let Some(state) = self.state.get() else {
+            return;
+        };
+        let failure = state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write_out(&self.packs_dir)
+            .err();
         if let Some((n, message)) = failure {
             self.failed(n, message);
         }
@@ -609,6 +604,44 @@ impl Drop for StageCache {
 }
 
 impl State {
+    /// Reads the frame headers of every pack, compacts them when most of their bytes are
+    /// dead, and reserves the slot of the output pack. Packs that cannot be read are misses.
+    fn load(packs_dir: &Path) -> State {
+        let mut state = scan(packs_dir).unwrap_or_else(|_| State::new(1));
+        let live: u64 = state.index.values().map(|l| l.frame_len() as u64).sum();
+        let total: u64 = state
+            .packs
+            .iter()
+            .flatten()
+            .filter_map(|p| p.file.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        let dead = total.saturating_sub(live);
+        if (dead > live && dead > COMPACT_MIN_DEAD) || state.packs.len() > MAX_PACKS {
+            // On failure the packs are left as they are, and read as they are.
+            let _ = compact(packs_dir, &mut state);
+        }
+        state.out.slot = state.packs.len();
+        state.packs.push(None);
+        state
+    }
+
+    /// No packs; the next one created is numbered `next_number` or after.
+    fn new(next_number: u64) -> State {
+        State {
+            index: HashMap::new(),
+            packs: Vec::new(),
+            out: Output {
+                slot: 0,
+                written: 0,
+                buf: Vec::new(),
+                pending: Vec::new(),
+                since: Instant::now(),
+            },
+            next_number,
+        }
+    }
+
     /// Writes the buffered frames to the output pack, creating it at the first write. On
     /// failure the pack is abandoned (the next frames go to a new one), the buffered frames
     /// are dropped from the index, and their count and the error are returned.
@@ -734,18 +767,7 @@ fn scan(packs_dir: &Path) -> io::Result<State> {
         .filter_map(|e| Some((pack_number(&e.file_name())?, e.path())))
         .collect();
     found.sort();
-    let mut state = State {
-        index: HashMap::new(),
-        packs: Vec::new(),
-        out: Output {
-            slot: 0,
-            written: 0,
-            buf: Vec::new(),
-            pending: Vec::new(),
-            since: Instant::now(),
-        },
-        next_number: found.last().map_or(1, |(n, _)| n + 1),
-    };
+    let mut state = State::new(found.last().map_or(1, |(n, _)| n + 1));
     let mut header = [0; HEADER];
     for (_, path) in found {
         let Ok(file) = File::open(&path) else {
@@ -1208,14 +1230,15 @@ mod tests {
         let before: u64 = packs(dir.path()).iter().map(|p| size(p)).sum();
 
         let cache = StageCache::open(dir.path()).unwrap();
-        let after = packs(dir.path());
-        assert_eq!(after.len(), 1, "compacted into one pack");
+        assert_eq!(packs(dir.path()).len(), 3, "read at the first use");
         let live: u64 = cache
             .lock()
             .index
             .values()
             .map(|l| l.frame_len() as u64)
             .sum();
+        let after = packs(dir.path());
+        assert_eq!(after.len(), 1, "compacted into one pack");
         assert_eq!(size(&after[0]), live, "no dead bytes left");
         assert!(live * 2 < before);
         for n in 0..KEYS {
@@ -1248,10 +1271,10 @@ mod tests {
         }
         assert_eq!(packs(dir.path()).len(), MAX_PACKS + 1);
         let cache = StageCache::open(dir.path()).unwrap();
-        assert_eq!(packs(dir.path()).len(), 1);
         for n in 0..=MAX_PACKS {
             assert!(cache.get(&key(&n.to_string())).is_some(), "{n}");
         }
+        assert_eq!(packs(dir.path()).len(), 1);
     }
 
     #[test]
