@@ -772,6 +772,10 @@ pub fn run(
     let mut summary = w.summary;
     summary.failed = w.failures.len();
     summary.changes = w.changes;
+    // The last buffered cache entries, before their write errors are counted.
+    if let Some(c) = &cache {
+        c.flush();
+    }
     if let Some((n, Some(first))) = cache.as_ref().map(StageCache::write_errors) {
         summary.notes.push(format!(
             "{n} cache entr{} could not be written (first: {first})",

@@ -325,26 +325,53 @@ fn generate_corpus(dir: &Path, n: usize) {
     }
 }
 
-fn entries(cache: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    let Ok(shards) = std::fs::read_dir(cache.join("stages/v1/entries")) else {
-        return out;
+/// The stage cache's entries as the cache reads them (see `src/cache.rs`): for each key, the
+/// last complete frame of the newest pack, and the rules its records were extracted with
+/// (empty when it has none or its checksum fails).
+fn entries(cache: &Path) -> Vec<(String, String)> {
+    const HEADER: usize = 72;
+    let Ok(dir) = std::fs::read_dir(cache.join("stages/v2/packs")) else {
+        return Vec::new();
     };
-    for shard in shards {
-        for e in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+    let mut packs: Vec<(u64, PathBuf)> = dir
+        .filter_map(|e| {
             let path = e.unwrap().path();
-            if path.extension().is_some_and(|x| x == "json") {
-                let v: serde_json::Value =
-                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-                out.push((
-                    path,
-                    v["records"]["rules"].as_str().unwrap_or("").to_owned(),
-                ));
+            let n = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".pack")?
+                .parse()
+                .ok()?;
+            Some((n, path))
+        })
+        .collect();
+    packs.sort();
+    let mut latest = std::collections::BTreeMap::new();
+    for (_, path) in packs {
+        let bytes = std::fs::read(&path).unwrap();
+        let mut at = 0;
+        while let Some(header) = bytes.get(at..at + HEADER) {
+            if header[..4] != *b"NFC2" {
+                break;
             }
+            let len = u32::from_le_bytes(header[4..8].try_into().unwrap()) as usize;
+            let Some(payload) = bytes.get(at + HEADER..at + HEADER + len) else {
+                break; // torn
+            };
+            let mut sum = blake3::Hasher::new();
+            sum.update(&header[4..40]);
+            sum.update(payload);
+            let rules = if sum.finalize().as_bytes()[..] == header[40..] {
+                let v: serde_json::Value = serde_json::from_slice(payload).unwrap();
+                v["records"]["rules"].as_str().unwrap_or("").to_owned()
+            } else {
+                String::new()
+            };
+            latest.insert(String::from_utf8(header[8..40].to_vec()).unwrap(), rules);
+            at += HEADER + len;
         }
     }
-    out.sort();
-    out
+    latest.into_iter().collect()
 }
 
 fn state_name(
@@ -468,8 +495,8 @@ fn killed_runs_leave_old_or_new_output_and_resume() {
         let after = entries(&cache);
         let finished = after
             .iter()
-            .filter(|(path, rules)| {
-                !rules.is_empty() && !before.iter().any(|(p, r)| p == path && r == rules)
+            .filter(|(key, rules)| {
+                !rules.is_empty() && !before.iter().any(|(k, r)| k == key && r == rules)
             })
             .count() as u64;
         let resumed = command(&out, &rules_b).status().unwrap();
