@@ -448,6 +448,11 @@ type Batch = Vec<Result<Outcome, Failure>>;
 /// Documents per parallel batch: large enough to keep every core busy, small enough to
 /// bound memory.
 const BATCH: usize = 256;
+
+/// From this many documents on, every language's prefilter is compiled before the run, on
+/// all cores (see [`RuleSet::compile_prefilters`]); a smaller run compiles only the ones it
+/// uses.
+const EAGER_PREFILTERS: usize = 2000;
 /// The batch when some documents are fetched: smaller, so that extraction follows the
 /// network closely instead of waiting for 256 pages.
 const URL_BATCH: usize = 32;
@@ -650,6 +655,9 @@ pub fn run(
         notes.push(format!("every document is processed again: {why}"));
     }
     let found = ingest::collect(&opts.inputs, &opts.url_lists);
+    if found.sources.len() >= EAGER_PREFILTERS {
+        pool.install(|| rules.compile_prefilters(opts.lang.as_deref()));
+    }
     let duplicates: HashSet<String> = found
         .sources
         .windows(2)
