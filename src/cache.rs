@@ -503,12 +503,10 @@ impl StageCache {
         })
     }
 
-    /// Stores the entry of a content, replacing any other; `replacing` says that
-    /// [`StageCache::get`] found one (an entry is stored the same way either way). A failure
+    /// Stores the entry of a content, replacing any other. A failure
     /// to write is remembered (see [`StageCache::write_errors`]), not returned: the cache only
     /// saves time.
-    pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>, replacing: bool) {
-        let _ = replacing;
+    pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>) {
         let file = EntryFile {
             format: FORMAT,
             key: key.as_str().to_owned(),
@@ -978,7 +976,7 @@ mod tests {
         let cache = StageCache::open(dir.path()).unwrap();
         let key = Key::new(&blake3::hash(b"x"), true, None);
         assert!(cache.get(&key).is_none());
-        cache.put(&key, &stages(), Some(&records("r1")), true);
+        cache.put(&key, &stages(), Some(&records("r1")));
         // From the buffer, from the pack, and after opening again.
         let check = |cache: &StageCache| {
             let got = cache.get(&key).unwrap();
@@ -1015,7 +1013,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = StageCache::open(dir.path()).unwrap();
         let key = Key::new(&blake3::hash(b"x"), false, None);
-        cache.put(&key, &stages(), Some(&records("r1")), true);
+        cache.put(&key, &stages(), Some(&records("r1")));
         let entry = cache.get(&key).unwrap();
         assert_eq!(entry.clone().records_for(Some("fr"), "r2"), None);
         assert_eq!(entry.clone().records_for(Some("de"), "r1"), None);
@@ -1031,7 +1029,7 @@ mod tests {
         let key = key("x");
         StageCache::open(dir.path())
             .unwrap()
-            .put(&key, &stages(), Some(&records("r1")), false);
+            .put(&key, &stages(), Some(&records("r1")));
         let pack = packs(dir.path())[0].clone();
         let full = std::fs::read(&pack).unwrap();
         let json = String::from_utf8(full[HEADER..].to_vec()).unwrap();
@@ -1083,7 +1081,7 @@ mod tests {
         let key = Key::new(&blake3::hash(b"x"), false, None);
         StageCache::open(dir.path())
             .unwrap()
-            .put(&key, &stages(), None, true);
+            .put(&key, &stages(), None);
         std::fs::create_dir_all(dir.path().join("stages/v0/entries")).unwrap();
         std::fs::create_dir_all(dir.path().join("stages/v1/entries/ab")).unwrap();
         let cache = StageCache::open(dir.path()).unwrap();
@@ -1117,7 +1115,7 @@ mod tests {
                 s.spawn(move || {
                     for n in (0..EACH).map(|i| t * EACH + i) {
                         let k = key(&n.to_string());
-                        cache.put(&k, &long_stages(n), Some(&records("r1")), false);
+                        cache.put(&k, &long_stages(n), Some(&records("r1")));
                         assert_eq!(cache.get(&k).unwrap().text, Some(long_stages(n)));
                     }
                 });
@@ -1139,12 +1137,12 @@ mod tests {
         for cut_into_header in [true, false] {
             let dir = tempfile::tempdir().unwrap();
             let cache = StageCache::open(dir.path()).unwrap();
-            cache.put(&key("a"), &stages(), None, false);
-            cache.put(&key("b"), &stages(), None, false);
+            cache.put(&key("a"), &stages(), None);
+            cache.put(&key("b"), &stages(), None);
             cache.flush();
             let pack = packs(dir.path())[0].clone();
             let start_of_c = size(&pack);
-            cache.put(&key("c"), &stages(), None, false);
+            cache.put(&key("c"), &stages(), None);
             drop(cache);
             let cut = if cut_into_header {
                 start_of_c + 10
@@ -1161,8 +1159,8 @@ mod tests {
             assert!(cache.get(&key("a")).is_some());
             assert!(cache.get(&key("b")).is_some());
             assert!(cache.get(&key("c")).is_none());
-            cache.put(&key("c"), &stages(), None, false);
-            cache.put(&key("d"), &stages(), None, false);
+            cache.put(&key("c"), &stages(), None);
+            cache.put(&key("d"), &stages(), None);
             drop(cache);
             assert_eq!(packs(dir.path()).len(), 2, "a new pack");
             assert_eq!(size(&pack), cut, "nothing after the torn tail");
@@ -1178,14 +1176,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let k = key("x");
         let cache = StageCache::open(dir.path()).unwrap();
-        cache.put(&k, &stages(), Some(&records("r1")), false);
+        cache.put(&k, &stages(), Some(&records("r1")));
         cache.flush();
-        cache.put(&k, &stages(), Some(&records("r2")), true);
+        cache.put(&k, &stages(), Some(&records("r2")));
         drop(cache);
         let records_of = |cache: &StageCache| cache.get(&k).unwrap().records.unwrap().rules;
         let cache = StageCache::open(dir.path()).unwrap();
         assert_eq!(records_of(&cache), "r2", "later in the same pack");
-        cache.put(&k, &stages(), Some(&records("r3")), true);
+        cache.put(&k, &stages(), Some(&records("r3")));
         assert_eq!(records_of(&cache), "r3");
         drop(cache);
         assert_eq!(packs(dir.path()).len(), 2);
@@ -1204,12 +1202,7 @@ mod tests {
         let run = |rules: &str, keys: usize| {
             let cache = StageCache::open(dir.path()).unwrap();
             for n in 0..keys {
-                cache.put(
-                    &key(&n.to_string()),
-                    &long_stages(n),
-                    Some(&records(rules)),
-                    true,
-                );
+                cache.put(&key(&n.to_string()), &long_stages(n), Some(&records(rules)));
             }
         };
         run("r1", KEYS);
@@ -1253,7 +1246,7 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
         // The next run's pack comes after the compacted one.
-        cache.put(&key("new"), &stages(), None, false);
+        cache.put(&key("new"), &stages(), None);
         drop(cache);
         let cache = StageCache::open(dir.path()).unwrap();
         assert_eq!(packs(dir.path()).len(), 2);
@@ -1267,7 +1260,7 @@ mod tests {
         for n in 0..=MAX_PACKS {
             StageCache::open(dir.path())
                 .unwrap()
-                .put(&key(&n.to_string()), &stages(), None, false);
+                .put(&key(&n.to_string()), &stages(), None);
         }
         assert_eq!(packs(dir.path()).len(), MAX_PACKS + 1);
         let cache = StageCache::open(dir.path()).unwrap();
@@ -1284,8 +1277,8 @@ mod tests {
         // A file where the packs folder should be: no pack can be created.
         std::fs::remove_dir_all(&cache.packs_dir).unwrap();
         std::fs::write(&cache.packs_dir, b"").unwrap();
-        cache.put(&key("a"), &stages(), None, false);
-        cache.put(&key("b"), &stages(), None, false);
+        cache.put(&key("a"), &stages(), None);
+        cache.put(&key("b"), &stages(), None);
         cache.flush();
         let (n, first) = cache.write_errors();
         assert_eq!(n, 2);
@@ -1293,7 +1286,7 @@ mod tests {
         assert!(cache.get(&key("a")).is_none());
         // Once the folder is back, entries are stored again.
         std::fs::remove_file(&cache.packs_dir).unwrap();
-        cache.put(&key("c"), &stages(), None, false);
+        cache.put(&key("c"), &stages(), None);
         cache.flush();
         assert_eq!(cache.write_errors().0, 2);
         drop(cache);

@@ -166,6 +166,8 @@ pub struct RawMatch<'r> {
     found: (usize, usize),
     /// The end of the haystack it was found in.
     limit: usize,
+    /// Its capture groups, when finding it needed them (rules with a `fact` group).
+    captures: Option<regex::CaptureLocations>,
     /// The span of the fact (the `fact` group, else the match without surrounding spaces).
     pub start: usize,
     /// End of that span.
@@ -176,17 +178,20 @@ impl<'r> RawMatch<'r> {
     /// Finds the capture groups and normalizes them.
     fn normalize(&self, text: &str, cx: &Context<'_>) -> Result<Candidate<'r>, ByteRejection<'r>> {
         let rule = self.rule;
-        let mut locs = rule.regex.capture_locations();
-        // The same search that found the match, restarted at its start: the same match.
-        let whole = rule
-            .regex
-            .captures_read_at(&mut locs, &text[..self.limit], self.found.0);
-        debug_assert_eq!(
-            whole.map(|m| (m.start(), m.end())),
-            Some(self.found),
-            "{}",
-            rule.id
-        );
+        let locs = self.captures.clone().unwrap_or_else(|| {
+            let mut locs = rule.regex.capture_locations();
+            // The same search that found the match, restarted at its start: the same match.
+            let whole = rule
+                .regex
+                .captures_read_at(&mut locs, &text[..self.limit], self.found.0);
+            debug_assert_eq!(
+                whole.map(|m| (m.start(), m.end())),
+                Some(self.found),
+                "{}",
+                rule.id
+            );
+            locs
+        });
         let mut groups = Groups::default();
         for (i, name) in rule.regex.capture_names().enumerate() {
             if let (Some(name), Some((s, e))) = (name, locs.get(i)) {
@@ -330,6 +335,7 @@ fn scan_rule_in<'r>(
             group,
             found: (whole.start(), whole.end()),
             limit,
+            captures: locs.clone(),
             start: fs,
             end: fe,
         });

@@ -375,7 +375,6 @@ fn process(cx: &Context<'_>, input: &Input) -> Result<Outcome, Failure> {
     let html = ingest::is_html_path(&input.path);
     let key = Key::new(&hash, html, None);
     let cached = cx.cache.and_then(|c| c.get(&key));
-    let had_entry = cached.is_some();
     let mut entry = cached.unwrap_or_default();
     let (mut route, stages) = match entry.text.take() {
         Some(stages) => (Route::CachedText, stages),
@@ -396,7 +395,7 @@ fn process(cx: &Context<'_>, input: &Input) -> Result<Outcome, Failure> {
                 rules: rules_fp,
                 facts,
             };
-            c.put(&key, &stages, Some(&records), had_entry);
+            c.put(&key, &stages, Some(&records));
             records.facts
         } else {
             facts

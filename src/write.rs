@@ -292,10 +292,10 @@ impl Table {
     }
 
     fn writer(&mut self) -> Result<&mut csv::Writer<BufWriter<File>>> {
-        if self.writer.is_none() {
-            anyhow::bail!("{}: an earlier copy failed", self.context());
-        }
-        Ok(self.writer.as_mut().expect("checked above"))
+        let path = &self.path;
+        self.writer.as_mut().ok_or_else(|| {
+            anyhow::anyhow!("cannot write {}: an earlier copy failed", path.display())
+        })
     }
 
     /// Appends bytes `range` of the base.
@@ -333,13 +333,9 @@ impl Table {
 
     fn row(&mut self, row: &Row) -> Result<()> {
         self.diverge()?;
-        let path = &self.path;
-        let Some(writer) = self.writer.as_mut() else {
-            return self.writer().map(|_| ());
-        };
-        writer
+        self.writer()?
             .write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))
-            .with_context(|| format!("cannot write {}", path.display()))
+            .with_context(|| self.context())
     }
 
     /// Copies bytes `range` of the base (whole rows).
