@@ -178,12 +178,17 @@ impl<'r> RawMatch<'r> {
     /// Finds the capture groups and normalizes them.
     fn normalize(&self, text: &str, cx: &Context<'_>) -> Result<Candidate<'r>, ByteRejection<'r>> {
         let rule = self.rule;
+        // Scanning found this match, so the regex is built.
+        let regex = rule.regex.get().map_err(|e| ByteRejection {
+            start: self.start,
+            end: self.end,
+            rule_id: &rule.id,
+            reason: e.to_owned(),
+        })?;
         let locs = self.captures.clone().unwrap_or_else(|| {
-            let mut locs = rule.regex.capture_locations();
+            let mut locs = regex.capture_locations();
             // The same search that found the match, restarted at its start: the same match.
-            let whole = rule
-                .regex
-                .captures_read_at(&mut locs, &text[..self.limit], self.found.0);
+            let whole = regex.captures_read_at(&mut locs, &text[..self.limit], self.found.0);
             debug_assert_eq!(
                 whole.map(|m| (m.start(), m.end())),
                 Some(self.found),
@@ -193,7 +198,7 @@ impl<'r> RawMatch<'r> {
             locs
         });
         let mut groups = Groups::default();
-        for (i, name) in rule.regex.capture_names().enumerate() {
+        for (i, name) in regex.capture_names().enumerate() {
             if let (Some(name), Some((s, e))) = (name, locs.get(i)) {
                 groups.push(name, &text[s..e]);
             }
@@ -267,18 +272,25 @@ fn scan_rule_in<'r>(
     found: &mut Vec<RawMatch<'r>>,
     mut rejected: Option<&mut Vec<ByteRejection<'r>>>,
 ) {
+    // A rule whose regex cannot be built finds nothing; `RuleSet::late_errors` reports it.
+    let Ok(regex) = rule.regex.get() else {
+        return;
+    };
     let end = range.end;
     let mut pos = range.start;
-    let fact_group = rule.regex.capture_names().position(|n| n == Some("fact"));
-    let mut locs = fact_group.map(|_| rule.regex.capture_locations());
+    let fact_group = rule
+        .has_fact_group
+        .then(|| regex.capture_names().position(|n| n == Some("fact")))
+        .flatten();
+    let mut locs = fact_group.map(|_| regex.capture_locations());
     // `limit` shortens the haystack when a match ends inside a word, so that the regex
     // tries a shorter match from the same place ("$5 more" → "$5", not "$5 m").
     let mut limit = end;
     while pos <= limit {
         let hit = match locs.as_mut() {
             // Rules with a `fact` group need its span now, to resolve overlaps.
-            Some(locs) => rule.regex.captures_read_at(locs, &text[..limit], pos),
-            None => rule.regex.find_at(&text[..limit], pos),
+            Some(locs) => regex.captures_read_at(locs, &text[..limit], pos),
+            None => regex.find_at(&text[..limit], pos),
         };
         let Some(whole) = hit else {
             if limit < end {
@@ -588,7 +600,9 @@ pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usi
     let lang_group = lang.and_then(|l| rules.lang(l));
     for group in lang_group.into_iter().chain(std::iter::once(&rules.common)) {
         for_each_matching_rule(group, text, |rule, range| {
-            n += rule.regex.find_iter(&text[range]).count();
+            if let Ok(regex) = rule.regex.get() {
+                n += regex.find_iter(&text[range]).count();
+            }
         });
     }
     if let Some(m) = rules.countries.matcher(lang.unwrap_or("en")) {

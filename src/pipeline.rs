@@ -778,6 +778,11 @@ pub fn run(
     }
     let mut summary = w.summary;
     summary.failed = w.failures.len();
+    for e in rules.late_errors() {
+        summary.notes.push(format!(
+            "{e}; the rule found nothing in this run (`newsfacts rules check` shows such errors)"
+        ));
+    }
     summary.changes = w.changes;
     // The last buffered cache entries, before their write errors are counted.
     if let Some(c) = &cache {

@@ -122,6 +122,8 @@ fn check_rule(rule: &Rule, group: &RuleGroup, report: &mut CheckReport) {
 pub fn check(rules: &RuleSet) -> CheckReport {
     let mut report = CheckReport {
         country_names: rules.countries.len(),
+        // Runs build a rule's regex on first use; here every one must build.
+        failures: rules.compile_all(),
         ..CheckReport::default()
     };
     for group in std::iter::once(&rules.common).chain(rules.langs.values()) {

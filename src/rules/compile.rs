@@ -2,7 +2,10 @@
 //! regex built, the kind's named groups checked. Every problem is reported, not just the
 //! first.
 
+use std::sync::OnceLock;
+
 use regex::{Regex, RegexBuilder};
+use regex_syntax::hir::{Hir, HirKind};
 
 use super::spec::{ExampleSpec, RuleSpec};
 use super::{Example, Lexicon, Rule, RuleError, line_of};
@@ -209,6 +212,88 @@ pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex
         .build()
 }
 
+/// A rule's regex, compiled the first time a search needs it.
+///
+/// Loading a rule set parses every pattern (so syntax errors, unknown groups and the like are
+/// reported at load time, with file and line) but builds the automata of a rule only when
+/// its group's prefilter first says it may match. A corpus meets a fraction of the rules (a
+/// French folder never needs the Korean ones), and building every regex up front was most
+/// of a rule set's load time and a third of its memory.
+pub struct LazyRegex {
+    pattern: String,
+    case_insensitive: bool,
+    compiled: OnceLock<Result<Regex, String>>,
+}
+
+impl LazyRegex {
+    /// A regex to build from `pattern` when first needed.
+    pub fn new(pattern: String, case_insensitive: bool) -> LazyRegex {
+        LazyRegex {
+            pattern,
+            case_insensitive,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The compiled regex, built now if it was not yet; the build error otherwise (only a
+    /// pattern too large for the regex engine's size limit can fail here, as load time
+    /// already parsed it).
+    pub fn get(&self) -> Result<&Regex, &str> {
+        self.compiled
+            .get_or_init(|| {
+                build_regex(&self.pattern, self.case_insensitive)
+                    .map_err(|e| format!("pattern does not compile: {e}"))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The build error, if the regex was built and failed.
+    pub fn failed(&self) -> Option<&str> {
+        match self.compiled.get() {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyRegex")
+            .field("pattern", &self.pattern)
+            .field("compiled", &self.compiled.get().map(Result::is_ok))
+            .finish()
+    }
+}
+
+/// Parses a pattern as the regex crate does (same flags and limits): the load-time check.
+fn parse_pattern(pattern: &str, case_insensitive: bool) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(case_insensitive)
+        .build()
+        .parse(pattern)
+        .map_err(|e| format!("pattern does not compile: {e}"))
+}
+
+/// The names of a pattern's named groups, in order.
+fn group_names(hir: &Hir, out: &mut Vec<String>) {
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(name) = &c.name {
+                out.push(name.to_string());
+            }
+            group_names(&c.sub, out);
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            for sub in subs {
+                group_names(sub, out);
+            }
+        }
+        HirKind::Repetition(r) => group_names(&r.sub, out),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+    }
+}
+
 fn valid_id(id: &str, group: &str, kind: &str) -> bool {
     let mut parts = id.split('.');
     let (Some(lang), Some(k), Some(shape), None) =
@@ -281,10 +366,10 @@ pub fn compile_rule(
     }
     let pattern_line = spec.pattern.span().start;
     let regex = match expand(spec.pattern.get_ref(), cx) {
-        Ok(expanded) => match build_regex(&expanded, !spec.case_sensitive) {
-            Ok(re) => Some((re, expanded)),
-            Err(e) => {
-                errors.push(err(pattern_line, format!("pattern does not compile: {e}")));
+        Ok(expanded) => match parse_pattern(&expanded, !spec.case_sensitive) {
+            Ok(hir) => Some((hir, expanded)),
+            Err(message) => {
+                errors.push(err(pattern_line, message));
                 None
             }
         },
@@ -293,9 +378,13 @@ pub fn compile_rule(
             None
         }
     };
-    if let (Some(kind), Some((re, _))) = (kind, &regex) {
+    let mut names = Vec::new();
+    if let Some((hir, _)) = &regex {
+        group_names(hir, &mut names);
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    if let (Some(kind), Some(_)) = (kind, &regex) {
         let allowed = allowed_groups(kind);
-        let names: Vec<&str> = re.capture_names().flatten().collect();
         for name in &names {
             if !allowed.contains(name) {
                 errors.push(err(
@@ -337,17 +426,17 @@ pub fn compile_rule(
         }
     }
     match (kind, regex) {
-        (Some(kind), Some((regex, expanded))) if errors.is_empty() => Ok(Rule {
+        (Some(kind), Some((hir, expanded))) if errors.is_empty() => Ok(Rule {
             id,
             kind,
-            regex,
-            cut_after_last_match: regex_automata::util::syntax::parse(&expanded)
-                .is_ok_and(|hir| hir.properties().look_set().is_empty()),
+            has_fact_group: names.contains(&"fact"),
+            cut_after_last_match: hir.properties().look_set().is_empty(),
             set_pattern: if spec.case_sensitive {
-                expanded
+                expanded.clone()
             } else {
                 format!("(?i:{expanded})")
             },
+            regex: LazyRegex::new(expanded, !spec.case_sensitive),
             priority: spec.priority.unwrap_or_else(|| default_priority(kind)),
             set: spec
                 .set

@@ -372,4 +372,24 @@ mod tests {
         assert!(errs[0].message.contains("patern"), "{errs:?}");
         assert_eq!(errs[0].line, Some(4));
     }
+
+    #[test]
+    fn a_rule_too_large_to_build_is_reported_not_lost() {
+        // It parses, so loading accepts it; building its automaton exceeds the size limit.
+        let src = "[[rule]]\nid = \"fr.date.huge\"\nkind = \"date\"\npattern = '(?<year>(?:\\w{100}){1000}\\d{4})'\nexamples = [{ text = \"x\" }]\n";
+        let set = load(&files(&[("fr/dates.toml", src)])).unwrap();
+        assert!(set.late_errors().is_empty(), "nothing is built before use");
+        let got = crate::extract::extract(&set, Some("fr"), "en 2019", None, false);
+        assert!(got.facts.is_empty());
+        let errs = set.late_errors();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("fr/dates.toml:2: rule fr.date.huge: pattern does not compile"),
+            "{}",
+            errs[0]
+        );
+        assert_eq!(set.compile_all().len(), 1);
+    }
 }

@@ -27,10 +27,9 @@ use std::fmt;
 
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
+pub use compile::LazyRegex;
 pub use countries::Countries;
 pub use lexicon::Lexicon;
 pub use load::{RuleFiles, load};
@@ -43,8 +42,10 @@ pub struct Rule {
     pub id: String,
     /// What it extracts.
     pub kind: FactKind,
-    /// The compiled pattern (placeholders expanded).
-    pub regex: Regex,
+    /// The pattern (placeholders expanded), compiled on first use.
+    pub regex: LazyRegex,
+    /// The pattern has a `fact` group (the span recorded, inside the match).
+    pub has_fact_group: bool,
     /// The expanded pattern with its case flag, as the group's prefilter compiles it.
     pub set_pattern: String,
     /// The pattern has no assertion (`$`, `^`, `\b` …), so it finds the same matches in a
@@ -148,6 +149,34 @@ impl RuleSet {
         groups.par_iter().for_each(|g| {
             g.prefilter();
         });
+    }
+
+    /// Builds every rule's regex now (on the current rayon pool) and returns the ones that
+    /// fail, located. Runs build a rule's regex on first use instead; `rules check` calls
+    /// this so that a rule too large to compile is an error even if no example reaches it.
+    pub fn compile_all(&self) -> Vec<RuleError> {
+        use rayon::prelude::*;
+        let rules: Vec<&Rule> = self.rules().collect();
+        rules.par_iter().for_each(|r| {
+            let _ = r.regex.get();
+        });
+        self.late_errors()
+    }
+
+    /// The rules whose regex failed to build when first needed, located. Such a rule finds
+    /// nothing (loading parsed every pattern, so only the regex engine's size limit can
+    /// make this happen); a run reports them in its notes.
+    pub fn late_errors(&self) -> Vec<RuleError> {
+        self.rules()
+            .filter_map(|r| {
+                r.regex.failed().map(|e| RuleError {
+                    file: r.file.clone(),
+                    line: Some(r.line),
+                    rule_id: Some(r.id.clone()),
+                    message: e.to_owned(),
+                })
+            })
+            .collect()
     }
 
     /// Every rule, common first.
