@@ -261,6 +261,7 @@ impl std::fmt::Debug for LazyRegex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazyRegex")
             .field("pattern", &self.pattern)
+            .field("case_insensitive", &self.case_insensitive)
             .field("compiled", &self.compiled.get().map(Result::is_ok))
             .finish()
     }
