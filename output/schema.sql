@@ -96,6 +96,8 @@ CREATE TABLE IF NOT EXISTS amounts (
   "text" TEXT,
   "value" NUMERIC,
   "currency" TEXT,
+  "unit_value" NUMERIC,
+  "unit" TEXT,
   "currency_ambiguous" BOOLEAN,
   "qualifier" TEXT,
   "rule_id" TEXT,
@@ -109,8 +111,10 @@ COMMENT ON COLUMN amounts."doc_id" IS 'the document (documents.doc_id)';
 COMMENT ON COLUMN amounts."start" IS 'start offset in Unicode code points into the extracted text, 0-based';
 COMMENT ON COLUMN amounts."end" IS 'end offset in Unicode code points, exclusive';
 COMMENT ON COLUMN amounts."text" IS 'the surface text matched';
-COMMENT ON COLUMN amounts."value" IS 'exact decimal value';
+COMMENT ON COLUMN amounts."value" IS 'exact decimal value, in the main unit of the currency';
 COMMENT ON COLUMN amounts."currency" IS 'ISO 4217 code';
+COMMENT ON COLUMN amounts."unit_value" IS 'exact decimal value in the unit the text states it in (25 for 25 cent)';
+COMMENT ON COLUMN amounts."unit" IS 'that unit as written: currency word or symbol, or minor unit or coin (cent, kwartje)';
 COMMENT ON COLUMN amounts."currency_ambiguous" IS 'true when the surface (a bare $) does not pin the currency';
 COMMENT ON COLUMN amounts."qualifier" IS 'more_than, less_than, at_least, at_most, about, nearly or up_to';
 COMMENT ON COLUMN amounts."rule_id" IS 'the rule that matched';

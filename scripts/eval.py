@@ -18,7 +18,13 @@ number_range) the script pipes one line per case, `{"id", "text", "lang", "publi
 
 Records are scored with the functions of `EVAL_DIR/score.py` (imported by path, not copied):
   date files         <- "date" records;  value converted to the gold TIMEX form (below)
-  amount files       <- "amount" records; value = {"value": value, "iso_currency": currency}
+  amount files       <- "amount" records; value = {"value": unit_value, "iso_currency": currency}
+                        The gold writes an amount in the unit the text states it in ("25 cent"
+                        = 25 Cent, "een kwartje" = 1 Kwartje, "$5 million" = 5000000), which
+                        is what the unit_value column holds; the value column is in the main
+                        unit of the currency (0.25 EUR). The two are equal unless the text
+                        uses a minor unit or a coin. iso_currency is compared only where the
+                        gold gives one.
   number files       <- "count" records;  value = value (or min when only bounds are given)
   number_range files <- "count" records;  value = interval string like the gold's:
                         min+max -> "[min,max)", more_than -> "(v,)", at_least -> "[v,)",
@@ -193,7 +199,9 @@ def to_pred(kind, rec, include_relative):
         if not include_relative:
             value = mask_year(value, rec)
     elif kind == "amount":
-        value = {"value": rec.get("value"), "iso_currency": rec.get("currency")}
+        # The gold states an amount in the unit the text uses ("25 cent" = 25 Cent), which is
+        # our unit_value; currency stays the ISO code (see the docstring).
+        value = {"value": rec.get("unit_value"), "iso_currency": rec.get("currency")}
     elif kind == "number":
         value = next((rec.get(k) for k in ("value", "min", "max") if rec.get(k) is not None), None)
     else:

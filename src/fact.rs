@@ -198,12 +198,21 @@ pub struct DateFact {
 }
 
 /// A normalized money amount.
+///
+/// It is given twice: in the main unit of its currency (`value`, `currency`: "25 cent" is
+/// 0.25 EUR) and in the unit the text states it in (`unit_value`, `unit`: 25 "cent"), so that
+/// neither reading is lost (issue #3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmountFact {
-    /// The exact value.
+    /// The exact value, in the main unit of the currency.
     pub value: Decimal,
     /// ISO 4217 code.
     pub currency: String,
+    /// The value in `unit`, magnitude words applied ("$5 million" = 5000000 "$").
+    pub unit_value: Decimal,
+    /// The currency unit as written: the currency word or symbol ("€", "dollar"), or the
+    /// minor unit or coin the amount is stated in ("cent", "centavos", "kwartje").
+    pub unit: String,
     /// True when the surface does not pin the currency down (a bare `$`, "dollars").
     pub currency_ambiguous: bool,
     /// A qualifier in front of the amount, if any.
@@ -274,6 +283,8 @@ impl Fact {
             Fact::Amount(a) => vec![
                 ("value", Some(a.value.to_string())),
                 ("currency", Some(a.currency.clone())),
+                ("unit_value", Some(a.unit_value.to_string())),
+                ("unit", Some(a.unit.clone())),
                 ("currency_ambiguous", Some(a.currency_ambiguous.to_string())),
                 ("qualifier", a.qualifier.map(|q| q.as_str().to_owned())),
             ],

@@ -24,8 +24,11 @@ use crate::record::{TableDef, tables};
 use crate::schema::{self, Dialect, quote};
 
 /// The version of the tables this build creates, kept in SQLite's `user_version`. A database
-/// written by a newer version is refused rather than half understood.
-pub const SCHEMA_VERSION: i64 = 1;
+/// written by a newer version is refused rather than half understood: an older newsfacts
+/// would update rows without the columns it does not know, leaving them stale.
+///
+/// 2: `amounts.unit_value` and `amounts.unit` (issue #3).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// What a load did to one table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

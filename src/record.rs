@@ -194,8 +194,22 @@ const DATE_COLUMNS: &[Column] = &[
 ];
 
 const AMOUNT_COLUMNS: &[Column] = &[
-    col("value", SqlType::Numeric, "exact decimal value"),
+    col(
+        "value",
+        SqlType::Numeric,
+        "exact decimal value, in the main unit of the currency",
+    ),
     col("currency", SqlType::Text, "ISO 4217 code"),
+    col(
+        "unit_value",
+        SqlType::Numeric,
+        "exact decimal value in the unit the text states it in (25 for 25 cent)",
+    ),
+    col(
+        "unit",
+        SqlType::Text,
+        "that unit as written: currency word or symbol, or minor unit or coin (cent, kwartje)",
+    ),
     col(
         "currency_ambiguous",
         SqlType::Boolean,
@@ -437,6 +451,8 @@ mod tests {
             Fact::Amount(AmountFact {
                 value: Decimal::from_int(1),
                 currency: "EUR".into(),
+                unit_value: Decimal::from_int(1),
+                unit: "€".into(),
                 currency_ambiguous: false,
                 qualifier: None,
             }),

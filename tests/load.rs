@@ -388,14 +388,25 @@ fn load_upgrades_tables_of_an_older_version_and_refuses_a_newer_one() {
     let db = tmp.path().join("news.db");
     run("fixtures", &out, &[]);
     load_ok(&db, &out);
-    // An older version's table: no anchor column.
+    // An older version's tables: no dates.anchor column, and (version 1) no amounts.unit_value
+    // and amounts.unit (issue #3).
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("ALTER TABLE dates DROP COLUMN anchor; PRAGMA user_version = 0;")
-        .unwrap();
+    conn.execute_batch(
+        "ALTER TABLE dates DROP COLUMN anchor; ALTER TABLE amounts DROP COLUMN unit_value; \
+         ALTER TABLE amounts DROP COLUMN unit; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
     let (code, stderr) = load(&db, &out);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.contains("added columns dates.anchor"), "{stderr}");
+    assert!(
+        stderr.contains("added columns dates.anchor, amounts.unit_value, amounts.unit"),
+        "{stderr}"
+    );
+    // Every amount has a unit: every row gained values.
+    let amounts = read_csv(&out.join("amounts.csv")).1.len();
+    assert!(amounts > 0);
+    assert_eq!(parse_counts(&stderr)["amounts"][1], amounts, "{stderr}");
     let anchored = read_csv(&out.join("dates.csv"))
         .1
         .iter()

@@ -132,6 +132,8 @@ fn jsonl_lines_have_the_fields_of_the_csv_tables_typed() {
         .unwrap();
     assert_eq!(amount["start"], Value::from(580));
     assert_eq!(amount["value"], Value::from("2000000000"));
+    assert_eq!(amount["unit_value"], Value::from("2000000000"));
+    assert_eq!(amount["unit"], Value::from("USD"));
     assert_eq!(amount["currency_ambiguous"], Value::Bool(false));
     assert_eq!(amount["qualifier"], Value::Null);
     // Records come by document, then offset.

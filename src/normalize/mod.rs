@@ -79,20 +79,32 @@ pub fn parse_number(text: &str, cx: &Context<'_>) -> Option<Decimal> {
     }
 }
 
-/// Applies a magnitude word (a power of ten in the `magnitude` table) to a value.
-pub fn apply_magnitude(
-    value: Decimal,
-    groups: &Groups<'_>,
+/// The `magnitude` group's word and its power of ten (from the `[magnitude]` table), if the
+/// match has one.
+pub fn magnitude<'a>(
+    groups: &Groups<'a>,
     cx: &Context<'_>,
-) -> Result<Decimal, Reject> {
+) -> Result<Option<(&'a str, i64)>, Reject> {
     let Some(word) = groups.get("magnitude") else {
-        return Ok(value);
+        return Ok(None);
     };
     let exp = cx
         .lexicon
         .get("magnitude", word)
         .and_then(crate::rules::lexicon::LexValue::as_int)
         .ok_or_else(|| format!("magnitude {word:?} is not in the lexicon's [magnitude] table"))?;
+    Ok(Some((word, exp)))
+}
+
+/// Applies a magnitude word (a power of ten in the `magnitude` table) to a value.
+pub fn apply_magnitude(
+    value: Decimal,
+    groups: &Groups<'_>,
+    cx: &Context<'_>,
+) -> Result<Decimal, Reject> {
+    let Some((word, exp)) = magnitude(groups, cx)? else {
+        return Ok(value);
+    };
     match u32::try_from(exp) {
         Ok(exp) => value.shift(exp).ok_or_else(|| "value too large".to_owned()),
         // A negative power: a minor unit ("25 cent" = 0.25).

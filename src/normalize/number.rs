@@ -1,17 +1,29 @@
 //! Exact decimal numbers and the parsing of numbers as written in news text.
 //!
-//! Values are never floats: a [`Decimal`] is an integer mantissa and a power-of-ten scale,
-//! so "1,2 milliard" is exactly 1200000000. Digits from any script with a decimal digit
+//! Values are never floats: a [`Decimal`] is a sign, an integer mantissa and a power-of-ten
+//! scale, so "1,2 milliard" is exactly 1200000000. Digits from any script with a decimal digit
 //! block (Arabic-Indic, Persian, Devanagari, full-width …) are read, and group/decimal
 //! separators are resolved from the language's convention with a few unambiguous cues.
 
 use std::fmt;
 
-/// An exact non-negative decimal: `mantissa × 10^-scale`.
+/// An exact decimal: `±mantissa × 10^-scale`.
+///
+/// Zero is never negative, and the mantissa carries no trailing fractional zeros, so equal
+/// values have equal representations (the derived `PartialEq` and `Hash` compare values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Decimal {
     mantissa: u128,
     scale: u32,
+    /// A minus sign ("€ -12", issue #3). Written only when set, so the stage cache's
+    /// records stay as compact as before for the (usual) non-negative values.
+    #[serde(default, skip_serializing_if = "is_false")]
+    negative: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Decimal {
@@ -20,12 +32,22 @@ impl Decimal {
         Decimal {
             mantissa: n,
             scale: 0,
+            negative: false,
         }
     }
 
     /// `mantissa × 10^-scale`, normalized (no trailing fractional zeros).
     pub fn new(mantissa: u128, scale: u32) -> Decimal {
-        let mut d = Decimal { mantissa, scale };
+        Decimal::signed(false, mantissa, scale)
+    }
+
+    /// `±mantissa × 10^-scale`, normalized (no trailing fractional zeros, zero positive).
+    fn signed(negative: bool, mantissa: u128, scale: u32) -> Decimal {
+        let mut d = Decimal {
+            mantissa,
+            scale,
+            negative: negative && mantissa != 0,
+        };
         while d.scale > 0 && d.mantissa.is_multiple_of(10) {
             d.mantissa /= 10;
             d.scale -= 1;
@@ -33,23 +55,59 @@ impl Decimal {
         d
     }
 
+    /// Whether the value is below zero.
+    pub fn is_negative(self) -> bool {
+        self.negative
+    }
+
+    /// The value with the opposite sign (zero stays zero).
+    #[must_use]
+    pub fn negated(self) -> Decimal {
+        Decimal::signed(!self.negative, self.mantissa, self.scale)
+    }
+
     /// Multiplies by `10^exp`; `None` on overflow.
     pub fn shift(self, exp: u32) -> Option<Decimal> {
         if exp <= self.scale {
-            return Some(Decimal::new(self.mantissa, self.scale - exp));
+            return Some(Decimal::signed(
+                self.negative,
+                self.mantissa,
+                self.scale - exp,
+            ));
         }
         let up = 10u128.checked_pow(exp - self.scale)?;
-        Some(Decimal::new(self.mantissa.checked_mul(up)?, 0))
+        Some(Decimal::signed(
+            self.negative,
+            self.mantissa.checked_mul(up)?,
+            0,
+        ))
     }
 
     /// Divides by `10^exp`; `None` when the scale would overflow.
     pub fn unshift(self, exp: u32) -> Option<Decimal> {
-        Some(Decimal::new(self.mantissa, self.scale.checked_add(exp)?))
+        Some(Decimal::signed(
+            self.negative,
+            self.mantissa,
+            self.scale.checked_add(exp)?,
+        ))
     }
 
     /// Multiplies by an integer; `None` on overflow.
     pub fn mul_int(self, k: u128) -> Option<Decimal> {
-        Some(Decimal::new(self.mantissa.checked_mul(k)?, self.scale))
+        Some(Decimal::signed(
+            self.negative,
+            self.mantissa.checked_mul(k)?,
+            self.scale,
+        ))
+    }
+
+    /// Multiplies two decimals exactly; `None` on overflow.
+    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+        Some(Decimal::signed(
+            self.negative != other.negative,
+            self.mantissa.checked_mul(other.mantissa)?,
+            self.scale.checked_add(other.scale)?,
+        ))
     }
 
     /// Adds two decimals; `None` on overflow.
@@ -61,16 +119,28 @@ impl Decimal {
         let b = other
             .mantissa
             .checked_mul(10u128.checked_pow(scale - other.scale)?)?;
-        Some(Decimal::new(a.checked_add(b)?, scale))
+        if self.negative == other.negative {
+            return Some(Decimal::signed(self.negative, a.checked_add(b)?, scale));
+        }
+        // Opposite signs: the larger magnitude keeps its sign.
+        Some(if a >= b {
+            Decimal::signed(self.negative, a - b, scale)
+        } else {
+            Decimal::signed(other.negative, b - a, scale)
+        })
     }
 
-    /// The integer value when the decimal has no fractional part.
+    /// The integer value when the decimal is a non-negative integer.
     pub fn as_int(self) -> Option<u128> {
-        (self.scale == 0).then_some(self.mantissa)
+        (self.scale == 0 && !self.negative).then_some(self.mantissa)
     }
 
-    /// Parses a plain ASCII decimal (`"12"`, `"1.5"`), as found in lexicons.
+    /// Parses a plain ASCII decimal (`"12"`, `"1.5"`, `"-0.25"`), as found in lexicons.
     pub fn parse_plain(s: &str) -> Option<Decimal> {
+        let (negative, s) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
         if int.is_empty() && frac.is_empty() {
             return None;
@@ -80,12 +150,15 @@ impl Decimal {
             let d = c.to_digit(10)?;
             mantissa = mantissa.checked_mul(10)?.checked_add(u128::from(d))?;
         }
-        Some(Decimal::new(mantissa, u32::try_from(frac.len()).ok()?))
+        Some(Decimal::signed(
+            negative,
+            mantissa,
+            u32::try_from(frac.len()).ok()?,
+        ))
     }
-}
 
-impl Ord for Decimal {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+    /// Compares the absolute values.
+    fn cmp_magnitude(&self, other: &Self) -> std::cmp::Ordering {
         let pow = |s: u32| 10u128.checked_pow(s);
         let (Some(pa), Some(pb)) = (pow(self.scale), pow(other.scale)) else {
             return self.scale.cmp(&other.scale).reverse();
@@ -101,6 +174,17 @@ impl Ord for Decimal {
     }
 }
 
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => std::cmp::Ordering::Greater,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => self.cmp_magnitude(other).reverse(),
+        }
+    }
+}
+
 impl PartialOrd for Decimal {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -109,6 +193,9 @@ impl PartialOrd for Decimal {
 
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.negative {
+            f.write_str("-")?;
+        }
         if self.scale == 0 {
             return write!(f, "{}", self.mantissa);
         }
@@ -174,16 +261,25 @@ fn is_group_space(c: char) -> bool {
     )
 }
 
-/// Parses digits with separators as written ("1 234,5", "1,234.5", "٢٠١٩", "3.000").
+/// Parses digits with separators as written ("1 234,5", "1,234.5", "٢٠١٩", "3.000", "-12").
 ///
+/// A leading `-` or `−` (U+2212), right before the first digit, makes the value negative.
 /// Spaces (and `'`, `’`, the Arabic thousands separator) always group. For `.` and `,`: when
 /// both occur, the last is the decimal separator; one kind occurring more than once groups;
 /// occurring once, it is the decimal separator if it is the language's, and otherwise groups
 /// when exactly three digits follow it.
 pub fn parse_digits(s: &str, format: NumberFormat) -> Option<Decimal> {
+    let s = s.trim();
+    // A leading minus sign: ASCII hyphen-minus or U+2212 MINUS SIGN (issue #3). Patterns
+    // capture one only where a sign is meant ("€ -12"); `{number}` never includes it.
+    let (negative, s) = match s.strip_prefix(['-', '\u{2212}']) {
+        Some(rest) if rest.starts_with(|c| digit_value(c).is_some()) => (true, rest),
+        Some(_) => return None,
+        None => (false, s),
+    };
     let mut digits = String::with_capacity(s.len());
     let mut seps: Vec<(usize, char)> = Vec::new();
-    for c in s.trim().chars() {
+    for c in s.chars() {
         if let Some(d) = digit_value(c) {
             digits.push(char::from_digit(d, 10)?);
         } else if is_group_space(c) {
@@ -221,7 +317,8 @@ pub fn parse_digits(s: &str, format: NumberFormat) -> Option<Decimal> {
         return None;
     }
     let joined = format!("{int}.{frac}");
-    Decimal::parse_plain(joined.trim_end_matches('.'))
+    let value = Decimal::parse_plain(joined.trim_end_matches('.'))?;
+    Some(if negative { value.negated() } else { value })
 }
 
 /// Characters that can start a number written with CJK numerals (digits in any script,
@@ -423,6 +520,64 @@ mod tests {
         assert_eq!(c("１２"), "12");
         assert_eq!(c("abc"), "");
         assert_eq!(c(""), "");
+    }
+
+    #[test]
+    fn a_leading_minus_sign_makes_a_negative_value() {
+        assert_eq!(p("-12", FR), "-12");
+        assert_eq!(p("\u{2212}12", FR), "-12");
+        assert_eq!(p("-1.234,5", FR), "-1234.5");
+        assert_eq!(p("-0", FR), "0");
+        assert!(parse_digits("- 12", FR).is_none());
+        assert!(parse_digits("--12", FR).is_none());
+        assert!(parse_digits("12-", FR).is_none());
+    }
+
+    #[test]
+    fn signed_arithmetic_is_exact() {
+        let d = |s| Decimal::parse_plain(s).unwrap();
+        assert_eq!(d("-12").checked_add(d("0.5")).unwrap().to_string(), "-11.5");
+        assert_eq!(
+            d("-12").checked_add(d("-0.5")).unwrap().to_string(),
+            "-12.5"
+        );
+        assert_eq!(d("0.5").checked_add(d("-12")).unwrap().to_string(), "-11.5");
+        assert_eq!(d("12").checked_add(d("-12")).unwrap(), Decimal::from_int(0));
+        assert!(!d("12").checked_add(d("-12")).unwrap().is_negative());
+        assert_eq!(d("-2.5").shift(6).unwrap().to_string(), "-2500000");
+        assert_eq!(d("-25").unshift(2).unwrap().to_string(), "-0.25");
+        assert_eq!(d("-0.25").mul_int(3).unwrap().to_string(), "-0.75");
+        assert_eq!(d("-2").checked_mul(d("0.25")).unwrap().to_string(), "-0.5");
+        assert_eq!(d("-2").checked_mul(d("-0.25")).unwrap().to_string(), "0.5");
+        assert_eq!(d("-0.05").negated().to_string(), "0.05");
+        assert_eq!(Decimal::from_int(0).negated(), Decimal::from_int(0));
+        assert_eq!(d("-3").as_int(), None);
+    }
+
+    #[test]
+    fn negative_values_order_below_zero() {
+        let d = |s| Decimal::parse_plain(s).unwrap();
+        assert!(d("-12") < d("0"));
+        assert!(d("-12") < d("-1.5"));
+        assert!(d("-0.5") < d("0.25"));
+        assert!(d("-2.50") == d("-2.5"));
+    }
+
+    #[test]
+    fn serialized_form_omits_a_positive_sign_and_round_trips() {
+        let d = |s| Decimal::parse_plain(s).unwrap();
+        assert_eq!(
+            serde_json::to_string(&d("1.5")).unwrap(),
+            r#"{"mantissa":15,"scale":1}"#
+        );
+        for s in ["1.5", "-12", "-0.015", "0"] {
+            let json = serde_json::to_string(&d(s)).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Decimal>(&json).unwrap(),
+                d(s),
+                "{json}"
+            );
+        }
     }
 
     #[test]

@@ -37,7 +37,9 @@ fn allowed_groups(kind: FactKind) -> &'static [&'static str] {
             "number",
             "magnitude",
             "minor",
+            "minor_unit",
             "currency",
+            "coin",
             "qualifier",
             "fact",
         ],
@@ -61,9 +63,18 @@ fn required_groups(kind: FactKind) -> &'static [&'static [&'static str]] {
         FactKind::Date => &[&[
             "year", "month", "day", "rel", "weekday", "offset", "quarter", "half", "decade",
         ]],
-        FactKind::Amount => &[&["number"], &["currency"]],
+        FactKind::Amount => &[&["number"], &["currency", "coin"]],
         FactKind::Count => &[&["unit"], &["number", "min", "approx"]],
         FactKind::Country => &[],
+    }
+}
+
+/// Groups that mean something only beside another: (group, the group it needs).
+fn dependent_groups(kind: FactKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        // The minor unit word names the unit of the `minor` hundredths (issue #3).
+        FactKind::Amount => &[("minor_unit", "minor")],
+        FactKind::Date | FactKind::Count | FactKind::Country => &[],
     }
 }
 
@@ -422,6 +433,18 @@ pub fn compile_rule(
                             .collect::<Vec<_>>()
                             .join(" or ")
                     ),
+                ));
+            }
+        }
+    }
+    if let (Some(kind), Some((re, _))) = (kind, &regex) {
+        let has =
+            |g: &str| re.capture_names().flatten().any(|n| n == g) || spec.set.contains_key(g);
+        for (group, needs) in dependent_groups(kind) {
+            if has(group) && !has(needs) {
+                errors.push(err(
+                    pattern_line,
+                    format!("a (?<{group}>…) group needs a (?<{needs}>…) group beside it"),
                 ));
             }
         }

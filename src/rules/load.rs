@@ -366,6 +366,16 @@ mod tests {
     }
 
     #[test]
+    fn a_minor_unit_group_without_minor_hundredths_is_an_error() {
+        let src = "[[rule]]\nid = \"fr.amount.a\"\nkind = \"amount\"\npattern = '(?<number>\\d+) (?<minor_unit>cents)'\nset = { currency = \"EUR\" }\nexamples = [{ text = \"5 cents\" }]\n";
+        let errs = load(&files(&[("fr/amounts.toml", src)])).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "fr/amounts.toml:4: rule fr.amount.a: a (?<minor_unit>…) group needs a (?<minor>…) group beside it"
+        );
+    }
+
+    #[test]
     fn unknown_fields_are_errors() {
         let src = "[[rule]]\nid = \"fr.date.a\"\nkind = \"date\"\npatern = 'x'\n";
         let errs = load(&files(&[("fr/dates.toml", src)])).unwrap_err();
