@@ -437,9 +437,8 @@ pub fn compile_rule(
             }
         }
     }
-    if let (Some(kind), Some((re, _))) = (kind, &regex) {
-        let has =
-            |g: &str| re.capture_names().flatten().any(|n| n == g) || spec.set.contains_key(g);
+    if let (Some(kind), Some(_)) = (kind, &regex) {
+        let has = |g: &str| names.contains(&g) || spec.set.contains_key(g);
         for (group, needs) in dependent_groups(kind) {
             if has(group) && !has(needs) {
                 errors.push(err(
