@@ -201,7 +201,7 @@ pub struct DateFact {
 ///
 /// It is given twice: in the main unit of its currency (`value`, `currency`: "25 cent" is
 /// 0.25 EUR) and in the unit the text states it in (`unit_value`, `unit`: 25 "cent"), so that
-/// neither reading is lost (issue #3).
+/// neither reading is lost.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmountFact {
     /// The exact value, in the main unit of the currency.

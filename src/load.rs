@@ -27,7 +27,7 @@ use crate::schema::{self, Dialect, quote};
 /// written by a newer version is refused rather than half understood: an older newsfacts
 /// would update rows without the columns it does not know, leaving them stale.
 ///
-/// 2: `amounts.unit_value` and `amounts.unit` (issue #3).
+/// 2: `amounts.unit_value` and `amounts.unit`.
 pub const SCHEMA_VERSION: i64 = 2;
 
 /// What a load did to one table.

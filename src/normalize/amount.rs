@@ -6,7 +6,7 @@
 //! `currency_ambiguous` is set.
 //!
 //! `value` is always in the currency's main unit. `unit` and `unit_value` keep the unit of
-//! the text (issue #3): the currency word or symbol as written ("$5 million" is 5000000 "$"),
+//! the text: the currency word or symbol as written ("$5 million" is 5000000 "$"),
 //! unless the amount is stated in a smaller unit, which one of three things says:
 //! a negative `[magnitude]` word ("25 Cent", cent = -2: 25 "Cent"); a `minor_unit` group, in
 //! rules that read hundredths alone ("25 cent" with `set = { number = "0" }`: 25 "cent"); or a

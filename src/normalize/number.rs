@@ -15,7 +15,7 @@ use std::fmt;
 pub struct Decimal {
     mantissa: u128,
     scale: u32,
-    /// A minus sign ("€ -12", issue #3). Written only when set, so the stage cache's
+    /// A minus sign ("€ -12"). Written only when set, so the stage cache's
     /// records stay as compact as before for the (usual) non-negative values.
     #[serde(default, skip_serializing_if = "is_false")]
     negative: bool,
@@ -270,7 +270,7 @@ fn is_group_space(c: char) -> bool {
 /// when exactly three digits follow it.
 pub fn parse_digits(s: &str, format: NumberFormat) -> Option<Decimal> {
     let s = s.trim();
-    // A leading minus sign: ASCII hyphen-minus or U+2212 MINUS SIGN (issue #3). Patterns
+    // A leading minus sign: ASCII hyphen-minus or U+2212 MINUS SIGN. Patterns
     // capture one only where a sign is meant ("€ -12"); `{number}` never includes it.
     let (negative, s) = match s.strip_prefix(['-', '\u{2212}']) {
         Some(rest) if rest.starts_with(|c| digit_value(c).is_some()) => (true, rest),

@@ -72,7 +72,7 @@ fn required_groups(kind: FactKind) -> &'static [&'static [&'static str]] {
 /// Groups that mean something only beside another: (group, the group it needs).
 fn dependent_groups(kind: FactKind) -> &'static [(&'static str, &'static str)] {
     match kind {
-        // The minor unit word names the unit of the `minor` hundredths (issue #3).
+        // The minor unit word names the unit of the `minor` hundredths.
         FactKind::Amount => &[("minor_unit", "minor")],
         FactKind::Date | FactKind::Count | FactKind::Country => &[],
     }
