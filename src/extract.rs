@@ -13,10 +13,14 @@
 
 use std::collections::BTreeMap;
 
+use regex_automata::util::captures::Captures;
+use regex_automata::util::iter::Searcher;
+use regex_automata::{Input, PatternID};
+
 use crate::fact::{CountryFact, Extracted, Fact, FactKind};
 use crate::normalize::date::Ymd;
 use crate::normalize::{Context, Groups, normalize};
-use crate::rules::{Rule, RuleGroup, RuleSet};
+use crate::rules::{GroupCaches, Rule, RuleGroup, RuleSet};
 
 /// A candidate that did not become a record, and why (for `explain`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,16 +137,18 @@ pub fn match_rule<'r>(
     mut rejected: Option<&mut Vec<ByteRejection<'r>>>,
 ) {
     let mut found = Vec::new();
+    let mut caches = GroupCaches::default();
     scan_rule_in(
         rule,
-        0,
+        (0, 0),
+        &mut caches,
         text,
         0..text.len(),
         &mut found,
         rejected.as_deref_mut(),
     );
     for m in found {
-        match m.normalize(text, cx) {
+        match m.normalize(text, cx, &mut caches) {
             Ok(c) => accepted.push(c),
             Err(r) => {
                 if let Some(rejected) = rejected.as_deref_mut() {
@@ -162,12 +168,14 @@ pub struct RawMatch<'r> {
     pub rule: &'r Rule,
     /// Which context normalizes it (index into the groups [`extract`] applies).
     group: usize,
+    /// Its index in its group (the key of its search cache).
+    rule_index: usize,
     /// The regex match, as found (before trimming whitespace).
     found: (usize, usize),
     /// The end of the haystack it was found in.
     limit: usize,
     /// Its capture groups, when finding it needed them (rules with a `fact` group).
-    captures: Option<regex::CaptureLocations>,
+    captures: Option<Captures>,
     /// The span of the fact (the `fact` group, else the match without surrounding spaces).
     pub start: usize,
     /// End of that span.
@@ -175,8 +183,13 @@ pub struct RawMatch<'r> {
 }
 
 impl<'r> RawMatch<'r> {
-    /// Finds the capture groups and normalizes them.
-    fn normalize(&self, text: &str, cx: &Context<'_>) -> Result<Candidate<'r>, ByteRejection<'r>> {
+    /// Finds the capture groups (with the caches of its group) and normalizes them.
+    fn normalize(
+        &self,
+        text: &str,
+        cx: &Context<'_>,
+        caches: &mut GroupCaches,
+    ) -> Result<Candidate<'r>, ByteRejection<'r>> {
         let rule = self.rule;
         // Scanning found this match, so the regex is built.
         let regex = rule.regex.get().map_err(|e| ByteRejection {
@@ -185,22 +198,27 @@ impl<'r> RawMatch<'r> {
             rule_id: &rule.id,
             reason: e.to_owned(),
         })?;
-        let locs = self.captures.clone().unwrap_or_else(|| {
-            let mut locs = regex.capture_locations();
+        let caps = self.captures.clone().unwrap_or_else(|| {
+            let mut caps = regex.create_captures();
             // The same search that found the match, restarted at its start: the same match.
-            let whole = regex.captures_read_at(&mut locs, &text[..self.limit], self.found.0);
+            let input = Input::new(&text[..self.limit]).span(self.found.0..self.limit);
+            regex.search_captures_with(caches.rule(self.rule_index, regex), &input, &mut caps);
             debug_assert_eq!(
-                whole.map(|m| (m.start(), m.end())),
+                caps.get_match().map(|m| (m.start(), m.end())),
                 Some(self.found),
                 "{}",
                 rule.id
             );
-            locs
+            caps
         });
         let mut groups = Groups::default();
-        for (i, name) in regex.capture_names().enumerate() {
-            if let (Some(name), Some((s, e))) = (name, locs.get(i)) {
-                groups.push(name, &text[s..e]);
+        for (i, name) in regex
+            .group_info()
+            .pattern_names(PatternID::ZERO)
+            .enumerate()
+        {
+            if let (Some(name), Some(span)) = (name, caps.get_group(i)) {
+                groups.push(name, &text[span.start..span.end]);
             }
         }
         for (k, v) in &rule.set {
@@ -234,29 +252,31 @@ fn paragraphs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     })
 }
 
-/// Calls `f` for each paragraph and each rule of the group that matches somewhere in it.
+/// Calls `f` for each paragraph and each rule of the group that matches somewhere in it,
+/// with the rule's index in the group and the group's caches.
 fn for_each_matching_rule<'r>(
     group: &'r RuleGroup,
+    caches: &mut GroupCaches,
     text: &str,
-    mut f: impl FnMut(&'r Rule, std::ops::Range<usize>),
+    mut f: impl FnMut(&mut GroupCaches, usize, &'r Rule, std::ops::Range<usize>),
 ) {
     if group.rules.is_empty() {
         return;
     }
     let Some(prefilter) = group.prefilter() else {
-        for rule in &group.rules {
-            f(rule, 0..text.len());
+        for (i, rule) in group.rules.iter().enumerate() {
+            f(caches, i, rule, 0..text.len());
         }
         return;
     };
     for range in paragraphs(text) {
-        let hits = prefilter.matches(&text[range.clone()]);
+        let hits = prefilter.matches(caches.prefilter(prefilter), &text[range.clone()]);
         for (i, last_end) in hits {
             let rule = &group.rules[i];
             if rule.cut_after_last_match {
-                f(rule, range.start..range.start + last_end);
+                f(caches, i, rule, range.start..range.start + last_end);
             } else {
-                f(rule, range.clone());
+                f(caches, i, rule, range.clone());
             }
         }
     }
@@ -266,7 +286,8 @@ fn for_each_matching_rule<'r>(
 /// boundaries (checked against the whole text).
 fn scan_rule_in<'r>(
     rule: &'r Rule,
-    group: usize,
+    (group, rule_index): (usize, usize),
+    caches: &mut GroupCaches,
     text: &str,
     range: std::ops::Range<usize>,
     found: &mut Vec<RawMatch<'r>>,
@@ -276,21 +297,26 @@ fn scan_rule_in<'r>(
     let Ok(regex) = rule.regex.get() else {
         return;
     };
+    let cache = caches.rule(rule_index, regex);
     let end = range.end;
     let mut pos = range.start;
     let fact_group = rule
         .has_fact_group
-        .then(|| regex.capture_names().position(|n| n == Some("fact")))
+        .then(|| regex.group_info().to_index(PatternID::ZERO, "fact"))
         .flatten();
-    let mut locs = fact_group.map(|_| regex.capture_locations());
+    let mut caps = fact_group.map(|_| regex.create_captures());
     // `limit` shortens the haystack when a match ends inside a word, so that the regex
     // tries a shorter match from the same place ("$5 more" → "$5", not "$5 m").
     let mut limit = end;
     while pos <= limit {
-        let hit = match locs.as_mut() {
+        let input = Input::new(&text[..limit]).span(pos..limit);
+        let hit = match caps.as_mut() {
             // Rules with a `fact` group need its span now, to resolve overlaps.
-            Some(locs) => regex.captures_read_at(locs, &text[..limit], pos),
-            None => regex.find_at(&text[..limit], pos),
+            Some(caps) => {
+                regex.search_captures_with(cache, &input, caps);
+                caps.get_match()
+            }
+            None => regex.search_with(cache, &input),
         };
         let Some(whole) = hit else {
             if limit < end {
@@ -339,15 +365,16 @@ fn scan_rule_in<'r>(
             continue;
         }
         let (fs, fe) = fact_group
-            .zip(locs.as_ref())
-            .and_then(|(i, locs)| locs.get(i))
-            .map_or((ws, we), |(s, e)| trim_span(text, s, e));
+            .zip(caps.as_ref())
+            .and_then(|(i, caps)| caps.get_group(i))
+            .map_or((ws, we), |span| trim_span(text, span.start, span.end));
         found.push(RawMatch {
             rule,
             group,
+            rule_index,
             found: (whole.start(), whole.end()),
             limit,
-            captures: locs.clone(),
+            captures: caps.clone(),
             start: fs,
             end: fe,
         });
@@ -410,13 +437,14 @@ fn resolve<'r>(
     text: &str,
     matches: Vec<RawMatch<'r>>,
     contexts: &[Context<'_>],
+    caches: &mut [&mut GroupCaches],
     explain: bool,
 ) -> (Vec<Candidate<'r>>, Vec<ByteRejection<'r>>) {
     let mut dropped = Vec::new();
     let mut pending: Vec<(RawMatch<'r>, Option<Candidate<'r>>)> = Vec::with_capacity(matches.len());
     for m in matches {
         if explain {
-            match m.normalize(text, &contexts[m.group]) {
+            match m.normalize(text, &contexts[m.group], caches[m.group]) {
                 Ok(c) => pending.push((m, Some(c))),
                 Err(r) => dropped.push(r),
             }
@@ -452,7 +480,7 @@ fn resolve<'r>(
         }
         let c = match normalized {
             Some(c) => c,
-            None => match m.normalize(text, &contexts[m.group]) {
+            None => match m.normalize(text, &contexts[m.group], caches[m.group]) {
                 Ok(c) => c,
                 Err(_) => continue,
             },
@@ -507,11 +535,13 @@ pub fn extract(
     }
     groups.push(&rules.common);
     let contexts: Vec<Context<'_>> = groups.iter().map(|g| context(g, anchor)).collect();
-    for (i, group) in groups.into_iter().enumerate() {
-        for_each_matching_rule(group, text, |rule, range| {
+    let mut lent: Vec<_> = groups.iter().map(|g| rules.caches.take(g)).collect();
+    for (i, (group, caches)) in groups.into_iter().zip(&mut lent).enumerate() {
+        for_each_matching_rule(group, caches, text, |caches, rule_index, rule, range| {
             scan_rule_in(
                 rule,
-                i,
+                (i, rule_index),
+                caches,
                 text,
                 range,
                 &mut matches,
@@ -519,7 +549,10 @@ pub fn extract(
             );
         });
     }
-    let (kept, dropped) = resolve(text, matches, &contexts, explain);
+    let mut caches: Vec<&mut GroupCaches> = lent.iter_mut().map(|l| &mut **l).collect();
+    let (kept, dropped) = resolve(text, matches, &contexts, &mut caches, explain);
+    drop(caches);
+    drop(lent);
     rejected_bytes.extend(dropped);
 
     // Countries: longest name first, among countries only.
@@ -599,9 +632,17 @@ pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usi
     let mut n = 0;
     let lang_group = lang.and_then(|l| rules.lang(l));
     for group in lang_group.into_iter().chain(std::iter::once(&rules.common)) {
-        for_each_matching_rule(group, text, |rule, range| {
+        let mut caches = rules.caches.take(group);
+        for_each_matching_rule(group, &mut caches, text, |caches, i, rule, range| {
             if let Ok(regex) = rule.regex.get() {
-                n += regex.find_iter(&text[range]).count();
+                let cache = caches.rule(i, regex);
+                let mut matches = Searcher::new(Input::new(&text[range]));
+                while matches
+                    .advance(|input| Ok(regex.search_with(cache, input)))
+                    .is_some()
+                {
+                    n += 1;
+                }
             }
         });
     }

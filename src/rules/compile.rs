@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
 use regex_syntax::hir::{Hir, HirKind};
 
 use super::spec::{ExampleSpec, RuleSpec};
@@ -215,12 +216,27 @@ fn readable_digits(pattern: &str) -> String {
     out
 }
 
-/// Builds a regex with the limits rule patterns need (large lexicon alternations).
-pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .size_limit(64 << 20)
-        .build()
+/// Builds a regex with the limits rule patterns need (large lexicon alternations): the
+/// regex crate's configuration (leftmost-first, Unicode, empty matches only between
+/// characters) with a larger size limit. Rules use the engine directly, as
+/// `regex_automata::meta::Regex`, so that their search caches can be lent to any worker
+/// (see [`super::caches`]) instead of being kept per thread.
+pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(true)
+                .nfa_size_limit(Some(64 << 20))
+                .hybrid_cache_capacity(2 << 20),
+        )
+        .syntax(
+            syntax::Config::new()
+                .case_insensitive(case_insensitive)
+                .utf8(true),
+        )
+        .build(pattern)
+        .map_err(|e| e.to_string())
 }
 
 /// A rule's regex, compiled the first time a search needs it.

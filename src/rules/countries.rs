@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex_automata::Input;
+use regex_automata::meta::Regex;
 
 use super::RuleError;
 use super::compile::build_regex;
@@ -92,10 +93,10 @@ impl CountryMatcher {
         };
         let mut pos = 0;
         while pos <= text.len() {
-            let Some(m) = re.find_at(text, pos) else {
+            let Some(m) = re.search(&Input::new(text).span(pos..text.len())) else {
                 break;
             };
-            let found = m.as_str();
+            let found = &text[m.range()];
             let row = self
                 .exact_names
                 .get(found)

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::compile::{CompileContext, compile_rule, number_pattern};
 use super::countries::Countries;
 use super::spec::RuleFileSpec;
-use super::{Lexicon, RuleError, RuleGroup, RuleSet, line_of};
+use super::{CachePool, Lexicon, RuleError, RuleGroup, RuleSet, line_of};
 use crate::normalize::number::NumberFormat;
 
 /// The files of a rule set: paths relative to the rule folder (with `/`) and contents.
@@ -276,6 +276,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         }
         let group = RuleGroup {
             name: folder.to_owned(),
+            index: 0,
             lexicon,
             number_format: format,
             rules,
@@ -299,6 +300,9 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    for (i, group) in langs.values_mut().enumerate() {
+        group.index = i + 1;
+    }
     let mut all = blake3::Hasher::new();
     let mut file_fingerprints = BTreeMap::new();
     for (path, content) in &files.files {
@@ -311,6 +315,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     Ok(RuleSet {
         common: common.unwrap_or(RuleGroup {
             name: "common".into(),
+            index: 0,
             lexicon: Lexicon::default(),
             number_format: NumberFormat::default(),
             rules: Vec::new(),
@@ -321,6 +326,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         origin: files.origin.clone(),
         fingerprint: all.finalize().to_hex()[..16].to_owned(),
         file_fingerprints,
+        caches: CachePool::default(),
     })
 }
 

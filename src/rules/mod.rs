@@ -13,6 +13,7 @@
 //! countries.csv                        code,lang,name,form[,fips]
 //! ```
 
+pub mod caches;
 pub mod check;
 pub mod compile;
 pub mod countries;
@@ -29,6 +30,7 @@ use std::sync::OnceLock;
 
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
+pub use caches::{CachePool, GroupCaches};
 pub use compile::LazyRegex;
 pub use countries::Countries;
 pub use lexicon::Lexicon;
@@ -81,6 +83,9 @@ pub struct Example {
 pub struct RuleGroup {
     /// `common` or an ISO 639-1 code.
     pub name: String,
+    /// Its place in the rule set (common first, then languages in code order): the key of
+    /// its search caches in [`RuleSet::caches`].
+    pub index: usize,
     /// The lexicon: common words extended by the language's.
     pub lexicon: Lexicon,
     /// How the language writes numbers.
@@ -118,6 +123,8 @@ pub struct RuleSet {
     pub fingerprint: String,
     /// Hash of each file.
     pub file_fingerprints: BTreeMap<String, String>,
+    /// The groups' search caches, lent to the workers.
+    pub caches: CachePool,
 }
 
 impl RuleSet {

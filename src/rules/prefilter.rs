@@ -8,15 +8,12 @@
 
 use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_automata::util::pool::Pool;
 use regex_automata::{Input, MatchKind};
 
-type CachePool = Pool<Cache, Box<dyn Fn() -> Cache + Send + Sync>>;
-
-/// Which of a group's rules can match in a text.
+/// Which of a group's rules can match in a text. Searching needs a cache (see
+/// [`super::caches`]).
 pub struct Prefilter {
     dfa: DFA,
-    caches: CachePool,
 }
 
 impl std::fmt::Debug for Prefilter {
@@ -51,22 +48,24 @@ impl Prefilter {
             )
             .build_from_nfa(nfa)
             .ok()?;
-        let for_caches = dfa.clone();
-        let caches: CachePool = Pool::new(Box::new(move || for_caches.create_cache()));
-        Some(Prefilter { dfa, caches })
+        Some(Prefilter { dfa })
+    }
+
+    /// A cache for searching with this prefilter.
+    pub fn create_cache(&self) -> Cache {
+        self.dfa.create_cache()
     }
 
     /// The patterns that match somewhere in `text`, in increasing order, each with the
     /// largest offset at which one of its matches ends.
-    pub fn matches(&self, text: &str) -> Vec<(usize, usize)> {
+    pub fn matches(&self, cache: &mut Cache, text: &str) -> Vec<(usize, usize)> {
         let mut last_end: Vec<Option<usize>> = vec![None; self.dfa.pattern_len()];
-        let mut cache = self.caches.get();
         let input = Input::new(text);
         let mut state = OverlappingState::start();
         loop {
             if self
                 .dfa
-                .try_search_overlapping_fwd(&mut cache, &input, &mut state)
+                .try_search_overlapping_fwd(cache, &input, &mut state)
                 .is_err()
             {
                 // Only a quit byte or a gave-up search fails; neither is configured, but if
@@ -94,11 +93,12 @@ mod tests {
     #[test]
     fn reports_every_pattern_that_matches_anywhere() {
         let p = Prefilter::new([r"\d+ pays", r"(?i)mai", r"xyz", r"\d{4}"]).unwrap();
+        let mut cache = p.create_cache();
         assert_eq!(
-            p.matches("En MAI 2019, 17 pays, 2020 ici"),
+            p.matches(&mut cache, "En MAI 2019, 17 pays, 2020 ici"),
             vec![(0, 20), (1, 6), (3, 26)]
         );
-        assert_eq!(p.matches("rien"), Vec::new());
-        assert_eq!(p.matches("xyz"), vec![(2, 3)]);
+        assert_eq!(p.matches(&mut cache, "rien"), Vec::new());
+        assert_eq!(p.matches(&mut cache, "xyz"), vec![(2, 3)]);
     }
 }

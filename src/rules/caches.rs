@@ -1,0 +1,221 @@
+//! Search caches: the scratch memory the automata of a rule group need while they search,
+//! owned by the rule set and lent to whichever worker extracts a document.
+//!
+//! A lazy DFA builds its states as texts reach them, and keeps them in a cache that only one
+//! search may use at a time. The regex crate keeps one cache per regex per thread, so memory
+//! and warm-up grew with workers × languages (about 80 MB a worker for the 20 languages).
+//! Here a group's caches travel together as a [`GroupCaches`]: a worker takes one for the
+//! group of its document (creating it when none is idle), searches with it, and gives it
+//! back. A group therefore has as many cache sets as workers extracting its documents *at
+//! the same moment*, and a set warmed by one worker serves the next.
+//!
+//! Idle sets of a group that has not been used for [`STALE_AFTER`] hand-backs (of any
+//! group) are dropped: a run over folders sorted by language frees each language's caches
+//! once it has moved on, while a mixed corpus, which uses every group all the time, keeps
+//! them all (rebuilding them costs far more than they weigh).
+
+use std::sync::{Mutex, PoisonError};
+use std::thread::ThreadId;
+
+use regex_automata::hybrid::dfa::Cache as PrefilterCache;
+use regex_automata::meta;
+
+use super::{Prefilter, RuleGroup};
+
+/// Hand-backs after which the idle caches of a group not used since are dropped. Two are
+/// made per document (its language's group and the common one), so this is about 2,000
+/// documents.
+pub const STALE_AFTER: u64 = 4096;
+
+/// The caches of one rule group's automata.
+#[derive(Debug, Default)]
+pub struct GroupCaches {
+    prefilter: Option<PrefilterCache>,
+    rules: Vec<Option<meta::Cache>>,
+}
+
+impl GroupCaches {
+    /// The cache of the group's prefilter.
+    pub fn prefilter(&mut self, prefilter: &Prefilter) -> &mut PrefilterCache {
+        self.prefilter
+            .get_or_insert_with(|| prefilter.create_cache())
+    }
+
+    /// The cache of rule `index` of the group, whose regex is `regex`.
+    pub fn rule(&mut self, index: usize, regex: &meta::Regex) -> &mut meta::Cache {
+        if self.rules.len() <= index {
+            self.rules.resize_with(index + 1, || None);
+        }
+        self.rules[index].get_or_insert_with(|| regex.create_cache())
+    }
+}
+
+/// An idle cache set.
+#[derive(Debug)]
+struct Idle {
+    group: usize,
+    /// The thread that used it last: its automata states are in that core's caches.
+    thread: ThreadId,
+    caches: GroupCaches,
+}
+
+#[derive(Debug, Default)]
+struct Stock {
+    /// Hand-backs so far.
+    clock: u64,
+    /// When each group was last handed back, by group index.
+    last_used: Vec<u64>,
+    idle: Vec<Idle>,
+}
+
+/// The idle cache sets of every group of a rule set.
+#[derive(Debug, Default)]
+pub struct CachePool {
+    stock: Mutex<Stock>,
+}
+
+impl CachePool {
+    /// Lends a cache set for `group`: an idle one if there is one (preferably the one this
+    /// thread used last), a new one otherwise.
+    pub fn take<'p>(&'p self, group: &RuleGroup) -> Lent<'p> {
+        let thread = std::thread::current().id();
+        let mut stock = self.lock();
+        let idle = &stock.idle;
+        let caches = idle
+            .iter()
+            .rposition(|i| i.group == group.index && i.thread == thread)
+            .or_else(|| idle.iter().rposition(|i| i.group == group.index))
+            .map(|at| stock.idle.swap_remove(at).caches)
+            .unwrap_or_default();
+        Lent {
+            pool: self,
+            group: group.index,
+            caches,
+        }
+    }
+
+    /// How many cache sets are idle (for tests).
+    pub fn idle(&self) -> usize {
+        self.lock().idle.len()
+    }
+
+    fn give_back(&self, group: usize, caches: GroupCaches) {
+        let mut stock = self.lock();
+        stock.clock += 1;
+        let now = stock.clock;
+        if stock.last_used.len() <= group {
+            stock.last_used.resize(group + 1, 0);
+        }
+        stock.last_used[group] = now;
+        let thread = std::thread::current().id();
+        stock.idle.push(Idle {
+            group,
+            thread,
+            caches,
+        });
+        let Stock {
+            last_used, idle, ..
+        } = &mut *stock;
+        idle.retain(|i| last_used[i.group] + STALE_AFTER >= now);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stock> {
+        // A panic while holding the lock leaves the stock consistent (every change is one
+        // push, removal or retain).
+        self.stock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A cache set lent by a [`CachePool`], given back when dropped.
+#[derive(Debug)]
+pub struct Lent<'p> {
+    pool: &'p CachePool,
+    group: usize,
+    caches: GroupCaches,
+}
+
+impl std::ops::Deref for Lent<'_> {
+    type Target = GroupCaches;
+    fn deref(&self) -> &GroupCaches {
+        &self.caches
+    }
+}
+
+impl std::ops::DerefMut for Lent<'_> {
+    fn deref_mut(&mut self) -> &mut GroupCaches {
+        &mut self.caches
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        self.pool
+            .give_back(self.group, std::mem::take(&mut self.caches));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{RuleFiles, RuleSet, load};
+
+    fn rule_set() -> RuleSet {
+        let rule = |lang: &str| {
+            format!(
+                "[[rule]]\nid = \"{lang}.date.year\"\nkind = \"date\"\npattern = '(?<year>\\d{{4}})'\nexamples = [{{ text = \"2019\" }}]\n"
+            )
+        };
+        load(&RuleFiles {
+            origin: "test".into(),
+            files: vec![
+                ("de/dates.toml".into(), rule("de")),
+                ("fr/dates.toml".into(), rule("fr")),
+            ],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_set_given_back_is_lent_again_warm() {
+        let set = rule_set();
+        let fr = set.lang("fr").unwrap();
+        let extracted = crate::extract::extract(&set, Some("fr"), "en 2019", None, false);
+        assert_eq!(extracted.facts.len(), 1);
+        // The French set and the common one (which has no rules here).
+        assert_eq!(set.caches.idle(), 2);
+        let lent = set.caches.take(fr);
+        assert!(lent.prefilter.is_some() && lent.rules[0].is_some());
+        assert_eq!(set.caches.idle(), 1);
+        drop(lent);
+        assert_eq!(set.caches.idle(), 2);
+    }
+
+    #[test]
+    fn workers_at_the_same_time_get_sets_of_their_own() {
+        let set = rule_set();
+        let fr = set.lang("fr").unwrap();
+        let (a, b) = (set.caches.take(fr), set.caches.take(fr));
+        drop((a, b));
+        assert_eq!(set.caches.idle(), 2);
+        let (a, b) = (set.caches.take(fr), set.caches.take(fr));
+        assert_eq!(set.caches.idle(), 0, "both idle sets were lent");
+        drop((a, b));
+    }
+
+    #[test]
+    fn the_sets_of_a_group_no_longer_used_are_dropped() {
+        let set = rule_set();
+        let (de, fr) = (set.lang("de").unwrap(), set.lang("fr").unwrap());
+        drop(set.caches.take(de));
+        for _ in 0..STALE_AFTER {
+            drop(set.caches.take(fr));
+        }
+        assert_eq!(
+            set.caches.idle(),
+            2,
+            "German was used {STALE_AFTER} hand-backs ago"
+        );
+        drop(set.caches.take(fr));
+        assert_eq!(set.caches.idle(), 1, "only the French set is left");
+    }
+}
