@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use regex_automata::util::captures::Captures;
 use regex_automata::util::iter::Searcher;
-use regex_automata::{Input, PatternID};
+use regex_automata::{Anchored, Input, PatternID};
 
 use crate::fact::{CountryFact, Extracted, Fact, FactKind};
 use crate::normalize::date::Ymd;
@@ -200,8 +200,12 @@ impl<'r> RawMatch<'r> {
         })?;
         let caps = self.captures.clone().unwrap_or_else(|| {
             let mut caps = regex.create_captures();
-            // The same search that found the match, restarted at its start: the same match.
-            let input = Input::new(&text[..self.limit]).span(self.found.0..self.limit);
+            // Anchored on the span found: the match preferred there is the one found, since
+            // every match the search could prefer ends inside it, and assertions still see
+            // the text around the span. This skips finding the span again.
+            let input = Input::new(&text[..self.limit])
+                .span(self.found.0..self.found.1)
+                .anchored(Anchored::Yes);
             regex.search_captures_with(caches.rule(self.rule_index, regex), &input, &mut caps);
             debug_assert_eq!(
                 caps.get_match().map(|m| (m.start(), m.end())),
