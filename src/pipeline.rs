@@ -7,7 +7,7 @@
 //! processed in batches in input order and written as each batch completes, so memory is
 //! bounded by the batch, not the corpus, and the output is the same whatever the number of
 //! threads. Within a batch, every document first goes up to its language decision, then the
-//! extractions run grouped by language (see [`process_batch`]).
+//! extractions run grouped by language (see `process_batch`).
 //!
 //! On a re-run each file takes the cheapest valid path: its rows are kept from the previous
 //! output ([`reuse`]) when its bytes and applicable rules are unchanged; otherwise its records
