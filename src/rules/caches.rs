@@ -116,12 +116,20 @@ impl CachePool {
         let Stock {
             last_used, idle, ..
         } = &mut *stock;
-        idle.retain(|i| last_used[i.group] + STALE_AFTER >= now);
+        let is_stale = |i: &Idle| last_used[i.group] + STALE_AFTER < now;
+        if idle.iter().any(is_stale) {
+            let (stale, fresh): (Vec<Idle>, Vec<Idle>) =
+                std::mem::take(idle).into_iter().partition(is_stale);
+            *idle = fresh;
+            // Freeing megabytes of automata states is done after the lock is released.
+            drop(stock);
+            drop(stale);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Stock> {
         // A panic while holding the lock leaves the stock consistent (every change is one
-        // push, removal or retain).
+        // push, removal or replacement of the idle list).
         self.stock.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
