@@ -539,7 +539,7 @@ pub fn extract(
     }
     groups.push(&rules.common);
     let contexts: Vec<Context<'_>> = groups.iter().map(|g| context(g, anchor)).collect();
-    let mut lent: Vec<_> = groups.iter().map(|g| rules.caches.take(g)).collect();
+    let mut lent: Vec<_> = groups.iter().map(|g| rules.caches.take(g.index)).collect();
     for (i, (group, caches)) in groups.into_iter().zip(&mut lent).enumerate() {
         for_each_matching_rule(group, caches, text, |caches, rule_index, rule, range| {
             scan_rule_in(
@@ -560,11 +560,10 @@ pub fn extract(
     rejected_bytes.extend(dropped);
 
     // Countries: longest name first, among countries only.
-    let mut countries: Vec<(usize, usize, usize)> = rules
-        .countries
-        .matcher(lang.unwrap_or("en"))
-        .map(|m| m.candidates(text, |s, e| at_boundaries(text, s, e)))
-        .unwrap_or_default();
+    let mut countries: Vec<(usize, usize, usize)> =
+        rules
+            .countries
+            .candidates(lang.unwrap_or("en"), text, |s, e| at_boundaries(text, s, e));
     countries.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
     let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut country_kept = Vec::new();
@@ -636,7 +635,7 @@ pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usi
     let mut n = 0;
     let lang_group = lang.and_then(|l| rules.lang(l));
     for group in lang_group.into_iter().chain(std::iter::once(&rules.common)) {
-        let mut caches = rules.caches.take(group);
+        let mut caches = rules.caches.take(group.index);
         for_each_matching_rule(group, &mut caches, text, |caches, i, rule, range| {
             if let Ok(regex) = rule.regex.get() {
                 let cache = caches.rule(i, regex);
@@ -650,9 +649,10 @@ pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usi
             }
         });
     }
-    if let Some(m) = rules.countries.matcher(lang.unwrap_or("en")) {
-        n += m.candidates(text, |_, _| true).len();
-    }
+    n += rules
+        .countries
+        .candidates(lang.unwrap_or("en"), text, |_, _| true)
+        .len();
     n
 }
 

@@ -20,7 +20,9 @@ use std::thread::ThreadId;
 use regex_automata::hybrid::dfa::Cache as PrefilterCache;
 use regex_automata::meta;
 
-use super::{Prefilter, RuleGroup};
+use super::Prefilter;
+#[cfg(doc)]
+use super::RuleGroup;
 
 /// Hand-backs after which the idle caches of a group not used since are dropped. Two are
 /// made per document (its language's group and the common one), so this is about 2,000
@@ -52,44 +54,57 @@ impl GroupCaches {
 
 /// An idle cache set.
 #[derive(Debug)]
-struct Idle {
+struct Idle<T> {
     group: usize,
     /// The thread that used it last: its automata states are in that core's caches.
     thread: ThreadId,
-    caches: GroupCaches,
+    caches: T,
 }
 
-#[derive(Debug, Default)]
-struct Stock {
+#[derive(Debug)]
+struct Stock<T> {
     /// Hand-backs so far.
     clock: u64,
     /// When each group was last handed back, by group index.
     last_used: Vec<u64>,
-    idle: Vec<Idle>,
+    idle: Vec<Idle<T>>,
 }
 
-/// The idle cache sets of every group of a rule set.
-#[derive(Debug, Default)]
-pub struct CachePool {
-    stock: Mutex<Stock>,
+/// The idle cache sets of a family of automata (the groups of a rule set, the country
+/// matchers), each set keyed by the index of what it serves.
+#[derive(Debug)]
+pub struct CachePool<T> {
+    stock: Mutex<Stock<T>>,
 }
 
-impl CachePool {
-    /// Lends a cache set for `group`: an idle one if there is one (preferably the one this
-    /// thread used last), a new one otherwise.
-    pub fn take<'p>(&'p self, group: &RuleGroup) -> Lent<'p> {
+impl<T> Default for CachePool<T> {
+    fn default() -> Self {
+        CachePool {
+            stock: Mutex::new(Stock {
+                clock: 0,
+                last_used: Vec::new(),
+                idle: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl<T: Default> CachePool<T> {
+    /// Lends the caches of `group` (a [`RuleGroup::index`] or a matcher's index): an idle set
+    /// if there is one (preferably the one this thread used last), a new one otherwise.
+    pub fn take(&self, group: usize) -> Lent<'_, T> {
         let thread = std::thread::current().id();
         let mut stock = self.lock();
         let idle = &stock.idle;
         let caches = idle
             .iter()
-            .rposition(|i| i.group == group.index && i.thread == thread)
-            .or_else(|| idle.iter().rposition(|i| i.group == group.index))
+            .rposition(|i| i.group == group && i.thread == thread)
+            .or_else(|| idle.iter().rposition(|i| i.group == group))
             .map(|at| stock.idle.swap_remove(at).caches)
             .unwrap_or_default();
         Lent {
             pool: self,
-            group: group.index,
+            group,
             caches,
         }
     }
@@ -99,7 +114,7 @@ impl CachePool {
         self.lock().idle.len()
     }
 
-    fn give_back(&self, group: usize, caches: GroupCaches) {
+    fn give_back(&self, group: usize, caches: T) {
         let mut stock = self.lock();
         stock.clock += 1;
         let now = stock.clock;
@@ -116,9 +131,9 @@ impl CachePool {
         let Stock {
             last_used, idle, ..
         } = &mut *stock;
-        let is_stale = |i: &Idle| last_used[i.group] + STALE_AFTER < now;
+        let is_stale = |i: &Idle<T>| last_used[i.group] + STALE_AFTER < now;
         if idle.iter().any(is_stale) {
-            let (stale, fresh): (Vec<Idle>, Vec<Idle>) =
+            let (stale, fresh): (Vec<Idle<T>>, Vec<Idle<T>>) =
                 std::mem::take(idle).into_iter().partition(is_stale);
             *idle = fresh;
             // Freeing megabytes of automata states is done after the lock is released.
@@ -127,7 +142,7 @@ impl CachePool {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Stock> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stock<T>> {
         // A panic while holding the lock leaves the stock consistent (every change is one
         // push, removal or replacement of the idle list).
         self.stock.lock().unwrap_or_else(PoisonError::into_inner)
@@ -136,26 +151,26 @@ impl CachePool {
 
 /// A cache set lent by a [`CachePool`], given back when dropped.
 #[derive(Debug)]
-pub struct Lent<'p> {
-    pool: &'p CachePool,
+pub struct Lent<'p, T: Default> {
+    pool: &'p CachePool<T>,
     group: usize,
-    caches: GroupCaches,
+    caches: T,
 }
 
-impl std::ops::Deref for Lent<'_> {
-    type Target = GroupCaches;
-    fn deref(&self) -> &GroupCaches {
+impl<T: Default> std::ops::Deref for Lent<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         &self.caches
     }
 }
 
-impl std::ops::DerefMut for Lent<'_> {
-    fn deref_mut(&mut self) -> &mut GroupCaches {
+impl<T: Default> std::ops::DerefMut for Lent<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
         &mut self.caches
     }
 }
 
-impl Drop for Lent<'_> {
+impl<T: Default> Drop for Lent<'_, T> {
     fn drop(&mut self) {
         self.pool
             .give_back(self.group, std::mem::take(&mut self.caches));
@@ -191,7 +206,7 @@ mod tests {
         assert_eq!(extracted.facts.len(), 1);
         // The French set and the common one (which has no rules here).
         assert_eq!(set.caches.idle(), 2);
-        let lent = set.caches.take(fr);
+        let lent = set.caches.take(fr.index);
         assert!(lent.prefilter.is_some() && lent.rules[0].is_some());
         assert_eq!(set.caches.idle(), 1);
         drop(lent);
@@ -202,10 +217,10 @@ mod tests {
     fn workers_at_the_same_time_get_sets_of_their_own() {
         let set = rule_set();
         let fr = set.lang("fr").unwrap();
-        let (a, b) = (set.caches.take(fr), set.caches.take(fr));
+        let (a, b) = (set.caches.take(fr.index), set.caches.take(fr.index));
         drop((a, b));
         assert_eq!(set.caches.idle(), 2);
-        let (a, b) = (set.caches.take(fr), set.caches.take(fr));
+        let (a, b) = (set.caches.take(fr.index), set.caches.take(fr.index));
         assert_eq!(set.caches.idle(), 0, "both idle sets were lent");
         drop((a, b));
     }
@@ -214,16 +229,16 @@ mod tests {
     fn the_sets_of_a_group_no_longer_used_are_dropped() {
         let set = rule_set();
         let (de, fr) = (set.lang("de").unwrap(), set.lang("fr").unwrap());
-        drop(set.caches.take(de));
+        drop(set.caches.take(de.index));
         for _ in 0..STALE_AFTER {
-            drop(set.caches.take(fr));
+            drop(set.caches.take(fr.index));
         }
         assert_eq!(
             set.caches.idle(),
             2,
             "German was used {STALE_AFTER} hand-backs ago"
         );
-        drop(set.caches.take(fr));
+        drop(set.caches.take(fr.index));
         assert_eq!(set.caches.idle(), 1, "only the French set is left");
     }
 }

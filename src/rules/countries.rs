@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use regex_automata::Input;
-use regex_automata::meta::Regex;
+use regex_automata::meta::{self, Regex};
 
 use super::RuleError;
+use super::caches::CachePool;
 use super::compile::build_regex;
 use crate::fact::CountryForm;
 
@@ -79,11 +80,12 @@ impl CountryMatcher {
         }
     }
 
-    /// Every candidate `(start, end, row)` in byte offsets, in text order; `accept` decides
-    /// (word boundaries) and may reject a match, in which case the search goes on one
-    /// character later.
-    pub fn candidates(
+    /// Every candidate `(start, end, row)` in byte offsets, in text order, searched with
+    /// `cache` (created on first use); `accept` decides (word boundaries) and may reject a
+    /// match, in which case the search goes on one character later.
+    fn candidates(
         &self,
+        cache: &mut Option<meta::Cache>,
         text: &str,
         mut accept: impl FnMut(usize, usize) -> bool,
     ) -> Vec<(usize, usize, usize)> {
@@ -91,9 +93,11 @@ impl CountryMatcher {
         let Some(re) = &self.regex else {
             return out;
         };
+        let cache = cache.get_or_insert_with(|| re.create_cache());
         let mut pos = 0;
         while pos <= text.len() {
-            let Some(m) = re.search(&Input::new(text).span(pos..text.len())) else {
+            let input = Input::new(text).span(pos..text.len());
+            let Some(m) = re.search_with(cache, &input) else {
                 break;
             };
             let found = &text[m.range()];
@@ -117,7 +121,10 @@ impl CountryMatcher {
 pub struct Countries {
     names: Vec<CountryName>,
     by_lang: BTreeMap<String, Vec<usize>>,
-    matchers: BTreeMap<String, OnceLock<CountryMatcher>>,
+    /// Per language: the index of its search caches in `caches`, and its matcher.
+    matchers: BTreeMap<String, (usize, OnceLock<CountryMatcher>)>,
+    /// The matchers' search caches, lent to the workers (see [`super::caches`]).
+    caches: CachePool<Option<meta::Cache>>,
     fips: HashMap<String, String>,
 }
 
@@ -199,7 +206,8 @@ impl Countries {
         countries.matchers = countries
             .by_lang
             .keys()
-            .map(|l| (l.clone(), OnceLock::new()))
+            .enumerate()
+            .map(|(i, l)| (l.clone(), (i, OnceLock::new())))
             .collect();
         Ok(countries)
     }
@@ -224,24 +232,47 @@ impl Countries {
         self.names.is_empty()
     }
 
-    /// The matcher for documents in `lang`: its names plus English names. `None` when there
+    /// Every country name in `text`, a document in `lang` (its names plus English names), as
+    /// `(start, end, row)` in byte offsets and text order; `accept` decides (word boundaries)
+    /// and may reject a match, in which case the search goes on one character later.
+    pub fn candidates(
+        &self,
+        lang: &str,
+        text: &str,
+        accept: impl FnMut(usize, usize) -> bool,
+    ) -> Vec<(usize, usize, usize)> {
+        let Some((index, matcher)) = self.matcher(lang) else {
+            return Vec::new();
+        };
+        matcher.candidates(&mut self.caches.take(index), text, accept)
+    }
+
+    /// The matcher for documents in `lang` and the index of its caches. `None` when there
     /// are no names at all.
-    pub fn matcher(&self, lang: &str) -> Option<&CountryMatcher> {
+    fn matcher(&self, lang: &str) -> Option<(usize, &CountryMatcher)> {
         let key = if self.matchers.contains_key(lang) {
             lang
         } else {
             "en"
         };
-        let cell = self.matchers.get(key)?;
-        Some(cell.get_or_init(|| {
-            // English first so the document language's names win a clash.
-            let mut rows: Vec<usize> = Vec::new();
-            if key != "en" {
-                rows.extend(self.by_lang.get("en").into_iter().flatten());
-            }
-            rows.extend(self.by_lang.get(key).into_iter().flatten());
-            CountryMatcher::build(&self.names, &rows)
-        }))
+        let (index, cell) = self.matchers.get(key)?;
+        Some((
+            *index,
+            cell.get_or_init(|| {
+                // English first so the document language's names win a clash.
+                let mut rows: Vec<usize> = Vec::new();
+                if key != "en" {
+                    rows.extend(self.by_lang.get("en").into_iter().flatten());
+                }
+                rows.extend(self.by_lang.get(key).into_iter().flatten());
+                CountryMatcher::build(&self.names, &rows)
+            }),
+        ))
+    }
+
+    /// Builds the matcher for documents in `lang` now (a benchmark warms them up this way).
+    pub fn prepare(&self, lang: &str) {
+        let _ = self.matcher(lang);
     }
 }
 
@@ -261,10 +292,9 @@ mod tests {
     #[test]
     fn french_matcher_includes_english_names_and_folds_lowercase_names() {
         let c = Countries::parse(CSV).unwrap();
-        let m = c.matcher("fr").unwrap();
         let text = "La Corée du Nord, les Nord-Coréens et Japan.";
-        let mut found: Vec<_> = m
-            .candidates(text, |_, _| true)
+        let mut found: Vec<_> = c
+            .candidates("fr", text, |_, _| true)
             .into_iter()
             .map(|(s, e, r)| (&text[s..e], c.name(r).code.as_str()))
             .collect();
@@ -282,8 +312,7 @@ mod tests {
     #[test]
     fn capitalized_names_are_case_sensitive() {
         let c = Countries::parse(CSV).unwrap();
-        let m = c.matcher("en").unwrap();
-        assert!(m.candidates("japan", |_, _| true).is_empty());
+        assert!(c.candidates("en", "japan", |_, _| true).is_empty());
     }
 
     #[test]

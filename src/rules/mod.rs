@@ -124,7 +124,7 @@ pub struct RuleSet {
     /// Hash of each file.
     pub file_fingerprints: BTreeMap<String, String>,
     /// The groups' search caches, lent to the workers.
-    pub caches: CachePool,
+    pub caches: CachePool<GroupCaches>,
 }
 
 impl RuleSet {
