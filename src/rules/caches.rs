@@ -7,7 +7,8 @@
 //! Here a group's caches travel together as a [`GroupCaches`]: a worker takes one for the
 //! group of its document (creating it when none is idle), searches with it, and gives it
 //! back. A group therefore has as many cache sets as workers extracting its documents *at
-//! the same moment*, and a set warmed by one worker serves the next.
+//! the same moment*, and a set warmed by one worker serves the next. The country matchers
+//! (one per document language) lend their caches through a pool of their own the same way.
 //!
 //! Idle sets of a group that has not been used for [`STALE_AFTER`] hand-backs (of any
 //! group) are dropped: a run over folders sorted by language frees each language's caches
