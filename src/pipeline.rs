@@ -516,18 +516,13 @@ fn process_batch(
     batch: Vec<fetching::Loaded>,
 ) -> Batch {
     pool.install(|| {
-        let phase1: Vec<Phase1> = batch
+        let mut grouped: Vec<(usize, Phase1)> = batch
             .into_par_iter()
-            .map(|loaded| prepare_loaded(cx, loaded))
+            .enumerate()
+            .map(|(i, loaded)| (i, prepare_loaded(cx, loaded)))
             .collect();
-        let mut order: Vec<usize> = (0..phase1.len()).collect();
         // Stable: input order within a language.
-        order.sort_by(|&a, &b| phase1[a].lang().cmp(&phase1[b].lang()));
-        let mut slots: Vec<Option<Phase1>> = phase1.into_iter().map(Some).collect();
-        let grouped: Vec<(usize, Phase1)> = order
-            .into_iter()
-            .filter_map(|i| slots[i].take().map(|p| (i, p)))
-            .collect();
+        grouped.sort_by(|(_, a), (_, b)| a.lang().cmp(&b.lang()));
         let mut finished: Vec<(usize, Result<Outcome, Failure>)> = grouped
             .into_par_iter()
             .map(|(i, p)| {
