@@ -69,6 +69,7 @@
 //! a new one. Nothing is synced to disk: after a power loss, a frame whose bytes did not all
 //! reach the disk fails its checksum or ends the reading of its pack, and is recomputed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -193,39 +194,41 @@ impl Entry {
     }
 }
 
+/// An entry as stored. Written from borrowed parts (no copy of the text or the records);
+/// read back owned.
 #[derive(Debug, Serialize, Deserialize)]
-struct EntryFile {
+struct EntryFile<'a> {
     format: u32,
-    key: String,
-    stages: String,
-    encoding: String,
-    encoding_source: String,
-    media_type: String,
-    text: String,
-    title: Option<String>,
-    published: Option<String>,
-    lang_attr: Option<String>,
-    lang: Option<String>,
+    key: Cow<'a, str>,
+    stages: Cow<'a, str>,
+    encoding: Cow<'a, str>,
+    encoding_source: Cow<'a, str>,
+    media_type: Cow<'a, str>,
+    text: Cow<'a, str>,
+    title: Option<Cow<'a, str>>,
+    published: Option<Cow<'a, str>>,
+    lang_attr: Option<Cow<'a, str>>,
+    lang: Option<Cow<'a, str>>,
     lang_confidence: Option<f64>,
-    lang_source: String,
-    records: Option<RecordsFile>,
+    lang_source: Cow<'a, str>,
+    records: Option<RecordsFile<'a>>,
 }
 
 /// One record: start, end, surface text, index into `rule_ids`, fact.
-type CompactFact = (usize, usize, String, usize, Fact);
+type CompactFact<'a> = (usize, usize, Cow<'a, str>, usize, Cow<'a, Fact>);
 
 #[derive(Debug, Serialize, Deserialize)]
-struct RecordsFile {
-    build: String,
-    rules: String,
-    lang: Option<String>,
-    rule_ids: Vec<String>,
-    facts: Vec<CompactFact>,
+struct RecordsFile<'a> {
+    build: Cow<'a, str>,
+    rules: Cow<'a, str>,
+    lang: Option<Cow<'a, str>>,
+    rule_ids: Vec<Cow<'a, str>>,
+    facts: Vec<CompactFact<'a>>,
 }
 
-impl RecordsFile {
-    fn new(r: &Records) -> RecordsFile {
-        let mut rule_ids: Vec<String> = Vec::new();
+impl<'a> RecordsFile<'a> {
+    fn new(r: &'a Records) -> RecordsFile<'a> {
+        let mut rule_ids: Vec<Cow<'a, str>> = Vec::new();
         let facts = r
             .facts
             .iter()
@@ -234,16 +237,22 @@ impl RecordsFile {
                     .iter()
                     .position(|id| *id == e.rule_id)
                     .unwrap_or_else(|| {
-                        rule_ids.push(e.rule_id.clone());
+                        rule_ids.push(Cow::Borrowed(&e.rule_id));
                         rule_ids.len() - 1
                     });
-                (e.start, e.end, e.text.clone(), i, e.fact.clone())
+                (
+                    e.start,
+                    e.end,
+                    Cow::Borrowed(e.text.as_str()),
+                    i,
+                    Cow::Borrowed(&e.fact),
+                )
             })
             .collect();
         RecordsFile {
-            build: BUILD_FINGERPRINT.to_owned(),
-            rules: r.rules.clone(),
-            lang: r.lang.clone(),
+            build: Cow::Borrowed(BUILD_FINGERPRINT),
+            rules: Cow::Borrowed(&r.rules),
+            lang: r.lang.as_deref().map(Cow::Borrowed),
             rule_ids,
             facts,
         }
@@ -260,15 +269,15 @@ impl RecordsFile {
                 Some(Extracted {
                     start,
                     end,
-                    text,
-                    rule_id: self.rule_ids.get(i)?.clone(),
-                    fact,
+                    text: text.into_owned(),
+                    rule_id: self.rule_ids.get(i)?.clone().into_owned(),
+                    fact: fact.into_owned(),
                 })
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Records {
-            lang: self.lang,
-            rules: self.rules,
+            lang: self.lang.map(Cow::into_owned),
+            rules: self.rules.into_owned(),
             facts,
         })
     }
@@ -387,7 +396,7 @@ fn encoding_name(name: &str) -> Option<&'static str> {
         .filter(|n| *n == name)
 }
 
-impl EntryFile {
+impl EntryFile<'_> {
     fn text_stages(&self) -> Option<TextStages> {
         if self.stages != TEXT_STAGES_FINGERPRINT {
             return None;
@@ -397,13 +406,13 @@ impl EntryFile {
             encoding_source: EncodingSource::parse(&self.encoding_source)?,
             media_type: media_type(&self.media_type)?,
             main: MainText {
-                text: self.text.clone(),
-                title: self.title.clone(),
-                published: self.published.clone(),
-                lang_attr: self.lang_attr.clone(),
+                text: self.text.clone().into_owned(),
+                title: self.title.clone().map(Cow::into_owned),
+                published: self.published.clone().map(Cow::into_owned),
+                lang_attr: self.lang_attr.clone().map(Cow::into_owned),
             },
             lang: Detected {
-                code: self.lang.clone(),
+                code: self.lang.clone().map(Cow::into_owned),
                 confidence: self.lang_confidence,
                 source: lang_source(&self.lang_source)?,
             },
@@ -509,18 +518,18 @@ impl StageCache {
     pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>) {
         let file = EntryFile {
             format: FORMAT,
-            key: key.as_str().to_owned(),
-            stages: TEXT_STAGES_FINGERPRINT.to_owned(),
-            encoding: text.encoding.to_owned(),
-            encoding_source: text.encoding_source.as_str().to_owned(),
-            media_type: text.media_type.as_str().to_owned(),
-            text: text.main.text.clone(),
-            title: text.main.title.clone(),
-            published: text.main.published.clone(),
-            lang_attr: text.main.lang_attr.clone(),
-            lang: text.lang.code.clone(),
+            key: Cow::Borrowed(key.as_str()),
+            stages: Cow::Borrowed(TEXT_STAGES_FINGERPRINT),
+            encoding: Cow::Borrowed(text.encoding),
+            encoding_source: Cow::Borrowed(text.encoding_source.as_str()),
+            media_type: Cow::Borrowed(text.media_type.as_str()),
+            text: Cow::Borrowed(&text.main.text),
+            title: text.main.title.as_deref().map(Cow::Borrowed),
+            published: text.main.published.as_deref().map(Cow::Borrowed),
+            lang_attr: text.main.lang_attr.as_deref().map(Cow::Borrowed),
+            lang: text.lang.code.as_deref().map(Cow::Borrowed),
             lang_confidence: text.lang.confidence,
-            lang_source: text.lang.source.as_str().to_owned(),
+            lang_source: Cow::Borrowed(text.lang.source.as_str()),
             records: records.map(RecordsFile::new),
         };
         let k = key.bytes();

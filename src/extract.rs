@@ -462,7 +462,7 @@ fn resolve<'r>(
             std::cmp::Reverse(m.rule.priority),
             std::cmp::Reverse(text[m.start..m.end].chars().count()),
             m.start,
-            m.rule.id.clone(),
+            m.rule.id.as_str(),
         )
     });
     // Accepted spans by start; spans never overlap, so a neighbour check suffices.

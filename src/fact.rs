@@ -269,36 +269,50 @@ impl Fact {
 
     /// The normalized fields by CSV column name; `None` is an empty cell.
     pub fn fields(&self) -> Vec<(&'static str, Option<String>)> {
-        fn dec(d: Option<&Decimal>) -> Option<String> {
-            d.map(ToString::to_string)
+        let mut fields = Vec::with_capacity(6);
+        self.visit_fields(|name, value| fields.push((name, value.map(ToString::to_string))));
+        fields
+    }
+
+    /// Calls `f` with each normalized field's CSV column name and value, in column order,
+    /// without allocating (writers format the values straight into their buffers).
+    pub fn visit_fields(&self, mut f: impl FnMut(&'static str, Option<&dyn fmt::Display>)) {
+        fn opt<T: fmt::Display>(v: Option<&T>) -> Option<&dyn fmt::Display> {
+            v.map(|v| v as &dyn fmt::Display)
         }
         match self {
-            Fact::Date(d) => vec![
-                ("date_start", d.start.clone()),
-                ("date_end", d.end.clone()),
-                ("precision", Some(d.precision.as_str().to_owned())),
-                ("relative", Some(d.relative.to_string())),
-                ("anchor", d.anchor.clone()),
-            ],
-            Fact::Amount(a) => vec![
-                ("value", Some(a.value.to_string())),
-                ("currency", Some(a.currency.clone())),
-                ("unit_value", Some(a.unit_value.to_string())),
-                ("unit", Some(a.unit.clone())),
-                ("currency_ambiguous", Some(a.currency_ambiguous.to_string())),
-                ("qualifier", a.qualifier.map(|q| q.as_str().to_owned())),
-            ],
-            Fact::Count(c) => vec![
-                ("value", dec(c.value.as_ref())),
-                ("min", dec(c.min.as_ref())),
-                ("max", dec(c.max.as_ref())),
-                ("qualifier", c.qualifier.map(|q| q.as_str().to_owned())),
-                ("unit", Some(c.unit.clone())),
-            ],
-            Fact::Country(c) => vec![
-                ("country_code", Some(c.code.clone())),
-                ("form", Some(c.form.as_str().to_owned())),
-            ],
+            Fact::Date(d) => {
+                f("date_start", opt(d.start.as_ref()));
+                f("date_end", opt(d.end.as_ref()));
+                f("precision", Some(&d.precision.as_str()));
+                f("relative", Some(&d.relative));
+                f("anchor", opt(d.anchor.as_ref()));
+            }
+            Fact::Amount(a) => {
+                f("value", Some(&a.value));
+                f("currency", Some(&a.currency));
+                f("unit_value", Some(&a.unit_value));
+                f("unit", Some(&a.unit));
+                f("currency_ambiguous", Some(&a.currency_ambiguous));
+                f(
+                    "qualifier",
+                    opt(a.qualifier.map(Qualifier::as_str).as_ref()),
+                );
+            }
+            Fact::Count(c) => {
+                f("value", opt(c.value.as_ref()));
+                f("min", opt(c.min.as_ref()));
+                f("max", opt(c.max.as_ref()));
+                f(
+                    "qualifier",
+                    opt(c.qualifier.map(Qualifier::as_str).as_ref()),
+                );
+                f("unit", Some(&c.unit));
+            }
+            Fact::Country(c) => {
+                f("country_code", Some(&c.code));
+                f("form", Some(&c.form.as_str()));
+            }
         }
     }
 }

@@ -644,7 +644,7 @@ impl Writer<'_> {
     }
 
     fn done(&mut self, doc: &Document, path: Route) -> Result<()> {
-        let new_rows = self.tables.document(doc)?;
+        let new_rows = self.tables.document(doc, self.changes.is_some())?;
         self.summary.add(doc);
         match path {
             Route::CachedRecords => self.summary.paths.cached_records += 1,

@@ -271,14 +271,26 @@ pub type Row = Vec<Option<String>>;
 /// end and rule id, each followed by a NUL byte but the last. Hashed in one call: the
 /// incremental hasher cost twice as much on such short inputs.
 pub fn record_id(doc_id: &str, kind: FactKind, start: usize, end: usize, rule_id: &str) -> String {
+    record_id_hash(&mut String::new(), doc_id, kind, start, end, rule_id).to_hex()[..16].to_owned()
+}
+
+/// The hash whose first 16 hex digits are the record id, with `key` as scratch space.
+fn record_id_hash(
+    key: &mut String,
+    doc_id: &str,
+    kind: FactKind,
+    start: usize,
+    end: usize,
+    rule_id: &str,
+) -> blake3::Hash {
     use std::fmt::Write as _;
-    let mut key = String::with_capacity(doc_id.len() + rule_id.len() + 32);
+    key.clear();
     let _ = write!(
         key,
         "{doc_id}\0{}\0{start}\0{end}\0{rule_id}",
         kind.as_str()
     );
-    blake3::hash(key.as_bytes()).to_hex()[..16].to_owned()
+    blake3::hash(key.as_bytes())
 }
 
 /// The `documents.csv` row of a document.
@@ -311,18 +323,70 @@ pub fn document_row(doc: &Document) -> Row {
 
 /// The row of a fact in its kind's table.
 pub fn fact_row(doc_id: &str, lang: Option<&str>, ex: &Extracted) -> Row {
-    let kind = ex.fact.kind();
-    let mut row = vec![
-        Some(record_id(doc_id, kind, ex.start, ex.end, &ex.rule_id)),
-        Some(doc_id.to_owned()),
-        Some(ex.start.to_string()),
-        Some(ex.end.to_string()),
-        Some(ex.text.clone()),
-    ];
-    row.extend(ex.fact.fields().into_iter().map(|(_, v)| v));
-    row.push(Some(ex.rule_id.clone()));
-    row.push(lang.map(str::to_owned));
+    let mut row = Row::with_capacity(16);
+    visit_fact_row(&mut String::new(), doc_id, lang, ex, |cell| {
+        row.push(cell.map(ToString::to_string));
+    });
     row
+}
+
+/// The cells of a fact's row without allocating them: what [`fact_row`] collects, written
+/// into buffers that are used again for the next row (`None` is an empty cell in a CSV
+/// file, so it is an empty buffer here).
+pub fn fact_cells(buffers: &mut FactCells, doc_id: &str, lang: Option<&str>, ex: &Extracted) {
+    use std::fmt::Write as _;
+    let FactCells { key, cells, len } = buffers;
+    *len = 0;
+    visit_fact_row(key, doc_id, lang, ex, |cell| {
+        if cells.len() == *len {
+            cells.push(String::new());
+        }
+        let buffer = &mut cells[*len];
+        buffer.clear();
+        if let Some(value) = cell {
+            let _ = write!(buffer, "{value}");
+        }
+        *len += 1;
+    });
+}
+
+/// Reused buffers for [`fact_cells`].
+#[derive(Debug, Default)]
+pub struct FactCells {
+    key: String,
+    cells: Vec<String>,
+    len: usize,
+}
+
+impl FactCells {
+    /// The cells of the last row written.
+    pub fn cells(&self) -> &[String] {
+        &self.cells[..self.len]
+    }
+
+    /// The same, to change in place.
+    pub fn cells_mut(&mut self) -> &mut [String] {
+        &mut self.cells[..self.len]
+    }
+}
+
+/// Calls `cell` with each cell of a fact's row, in column order; `key` is scratch space.
+fn visit_fact_row(
+    key: &mut String,
+    doc_id: &str,
+    lang: Option<&str>,
+    ex: &Extracted,
+    mut cell: impl FnMut(Option<&dyn std::fmt::Display>),
+) {
+    let id = record_id_hash(key, doc_id, ex.fact.kind(), ex.start, ex.end, &ex.rule_id).to_hex();
+    cell(Some(&&id[..16]));
+    cell(Some(&doc_id));
+    cell(Some(&ex.start));
+    cell(Some(&ex.end));
+    cell(Some(&ex.text));
+    ex.fact.visit_fields(|_, value| cell(value));
+    cell(Some(&ex.rule_id));
+    cell(lang.as_ref().map(|l| l as &dyn std::fmt::Display));
 }
 
 /// The `errors.csv` row of a failure.
@@ -470,6 +534,60 @@ mod tests {
         for f in facts {
             let names: Vec<_> = f.fields().into_iter().map(|(n, _)| n).collect();
             assert_eq!(names, header(kind_columns(f.kind())), "{:?}", f.kind());
+        }
+    }
+
+    #[test]
+    fn reused_cell_buffers_hold_the_fact_row() {
+        let facts = [
+            Fact::Count(CountFact {
+                value: Some(Decimal::from_int(12)),
+                min: None,
+                max: None,
+                qualifier: Some(crate::fact::Qualifier::AtLeast),
+                unit: "soldats".into(),
+            }),
+            Fact::Date(DateFact {
+                start: Some("2019-05-01".into()),
+                end: None,
+                precision: Precision::Day,
+                relative: true,
+                anchor: Some("2019-05-02".into()),
+            }),
+            Fact::Amount(AmountFact {
+                value: Decimal::parse_plain("-5.25").unwrap(),
+                currency: "EUR".into(),
+                unit_value: Decimal::from_int(5),
+                unit: "€".into(),
+                currency_ambiguous: true,
+                qualifier: None,
+            }),
+            Fact::Country(CountryFact {
+                code: "FR".into(),
+                form: CountryForm::Demonym,
+            }),
+        ];
+        // One set of buffers for every row, shorter rows after longer ones included.
+        let mut buffers = FactCells::default();
+        for (i, fact) in facts.into_iter().enumerate() {
+            let ex = Extracted {
+                start: i,
+                end: i + 3,
+                text: "x,\"y\"".into(),
+                rule_id: "fr.count.number".into(),
+                fact,
+            };
+            for lang in [Some("fr"), None] {
+                let row = fact_row("doc", lang, &ex);
+                fact_cells(&mut buffers, "doc", lang, &ex);
+                let want: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("")).collect();
+                assert_eq!(buffers.cells(), want.as_slice());
+                assert_eq!(row.len(), fact_columns(ex.fact.kind()).len());
+                assert_eq!(
+                    row[0].as_deref(),
+                    Some(record_id("doc", ex.fact.kind(), i, i + 3, "fr.count.number").as_str())
+                );
+            }
         }
     }
 

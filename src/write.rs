@@ -28,7 +28,7 @@ use anyhow::{Context as _, Result};
 use crate::document::Document;
 use crate::error::Failure;
 use crate::fact::FactKind;
-use crate::record::{self, Column, Row};
+use crate::record::{self, Column, FactCells, Row};
 use crate::schema::{self, Dialect};
 
 /// The format of the output tables.
@@ -332,9 +332,13 @@ impl Table {
     }
 
     fn row(&mut self, row: &Row) -> Result<()> {
+        self.cells(row.iter().map(|c| c.as_deref().unwrap_or("")))
+    }
+
+    fn cells<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> Result<()> {
         self.diverge()?;
         self.writer()?
-            .write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))
+            .write_record(cells)
             .with_context(|| self.context())
     }
 
@@ -433,13 +437,30 @@ pub struct Tables {
     dir: PathBuf,
     files: Files,
     csv_safe: bool,
+    /// Buffers for fact rows that are written and not kept.
+    scratch: FactCells,
 }
 
 /// Neutralizes a cell that a spreadsheet would read as a formula.
 fn spreadsheet_safe(cell: Option<String>) -> Option<String> {
-    match cell {
-        Some(s) if s.starts_with(['=', '+', '-', '@']) => Some(format!("'{s}")),
-        other => other,
+    cell.map(|mut s| {
+        make_spreadsheet_safe(&mut s);
+        s
+    })
+}
+
+/// The row, with [`spreadsheet_safe`] cells when `csv_safe`.
+fn safe(csv_safe: bool, row: Row) -> Row {
+    if csv_safe {
+        row.into_iter().map(spreadsheet_safe).collect()
+    } else {
+        row
+    }
+}
+
+fn make_spreadsheet_safe(cell: &mut String) {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        cell.insert(0, '\'');
     }
 }
 
@@ -480,19 +501,39 @@ impl Tables {
             dir: dir.to_path_buf(),
             files,
             csv_safe,
+            scratch: FactCells::default(),
         })
     }
 
     fn safe(&self, row: Row) -> Row {
-        if self.csv_safe {
-            row.into_iter().map(spreadsheet_safe).collect()
-        } else {
-            row
-        }
+        safe(self.csv_safe, row)
     }
 
-    /// Writes a document and its facts; returns the facts' rows as written.
-    pub fn document(&mut self, doc: &Document) -> Result<Vec<(FactKind, Row)>> {
+    /// Writes a document and its facts; returns the facts' rows as written when
+    /// `keep_rows` (a change summary compares them), else nothing.
+    pub fn document(&mut self, doc: &Document, keep_rows: bool) -> Result<Vec<(FactKind, Row)>> {
+        if !keep_rows
+            && let Files::Csv {
+                documents, facts, ..
+            } = &mut self.files
+        {
+            // The common case: rows go straight from reused buffers to the files.
+            documents.row(&safe(self.csv_safe, record::document_row(doc)))?;
+            for ex in &doc.facts {
+                record::fact_cells(&mut self.scratch, &doc.id, doc.lang.as_deref(), ex);
+                if self.csv_safe {
+                    self.scratch
+                        .cells_mut()
+                        .iter_mut()
+                        .for_each(make_spreadsheet_safe);
+                }
+                let kind = ex.fact.kind();
+                if let Some((_, table)) = facts.iter_mut().find(|(k, _)| *k == kind) {
+                    table.cells(self.scratch.cells().iter().map(String::as_str))?;
+                }
+            }
+            return Ok(Vec::new());
+        }
         let doc_row = self.safe(record::document_row(doc));
         let fact_rows: Vec<(FactKind, Row)> = doc
             .facts

@@ -8,6 +8,7 @@
 //! Case convention (the same as `countries.csv`): a word that contains an uppercase letter
 //! matches exactly as written (`USD`, `M`); a lowercase word matches in any case.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// A lexicon value: an integer (month number, power of ten …) or a string (ISO code …).
@@ -51,7 +52,17 @@ pub struct Table {
 
 /// Canonical form of a word or matched text for lookup: whitespace runs become one space,
 /// typographic apostrophes become `'`.
-pub fn canonical(s: &str) -> String {
+pub fn canonical(s: &str) -> Cow<'_, str> {
+    // Most matched words are canonical already: no copy for them.
+    let already = s.trim().len() == s.len()
+        && !s.contains(['\u{2019}', '\u{2bc}'])
+        && !s
+            .chars()
+            .zip(s.chars().skip(1))
+            .any(|(a, b)| a.is_whitespace() && (a != ' ' || b.is_whitespace()));
+    if already {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.trim().chars() {
@@ -69,13 +80,13 @@ pub fn canonical(s: &str) -> String {
             c
         });
     }
-    out
+    Cow::Owned(out)
 }
 
 impl Table {
     /// Adds or replaces a word.
     pub fn insert(&mut self, word: &str, value: LexValue) {
-        let word = canonical(word);
+        let word = canonical(word).into_owned();
         if let Some(&i) = self.exact.get(&word) {
             self.entries[i].1 = value;
             return;
@@ -93,7 +104,7 @@ impl Table {
         let key = canonical(text);
         let i = self
             .exact
-            .get(&key)
+            .get(key.as_ref())
             .or_else(|| self.folded.get(&key.to_lowercase()))?;
         Some(&self.entries[*i].1)
     }
@@ -304,6 +315,25 @@ mod tests {
 
     fn lex(src: &str) -> Lexicon {
         Lexicon::from_toml(&src.parse::<toml::Table>().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn canonical_collapses_spaces_and_apostrophes_and_borrows_canonical_words() {
+        for (input, want) in [
+            ("mars", "mars"),
+            ("vingt et un", "vingt et un"),
+            ("  vingt \t et\u{a0}un ", "vingt et un"),
+            ("vingt  et", "vingt et"),
+            ("vingt\u{a0}et", "vingt et"),
+            ("aujourd\u{2019}hui", "aujourd'hui"),
+            ("aujourd\u{2bc}hui", "aujourd'hui"),
+            ("x ", "x"),
+            ("", ""),
+        ] {
+            let got = canonical(input);
+            assert_eq!(got, want, "{input:?}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), input == want, "{input:?}");
+        }
     }
 
     #[test]
