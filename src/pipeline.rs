@@ -7,7 +7,7 @@
 //! processed in batches in input order and written as each batch completes, so memory is
 //! bounded by the batch, not the corpus, and the output is the same whatever the number of
 //! threads. Within a batch, every document first goes up to its language decision, then the
-//! extractions run grouped by language (see `process_batch`).
+//! extractions run grouped by language (see `Batches`).
 //!
 //! On a re-run each file takes the cheapest valid path: its rows are kept from the previous
 //! output ([`reuse`]) when its bytes and applicable rules are unchanged; otherwise its records
@@ -504,38 +504,79 @@ fn prepare_loaded(cx: &Context<'_>, loaded: fetching::Loaded) -> Phase1 {
     }
 }
 
-/// Runs a batch on the worker pool in two phases: every source up to extraction, then the
+/// Runs batches on the worker pool in two phases: every source up to extraction, then the
 /// extraction of the prepared ones grouped by language. A worker then meets one language's
 /// automata many times in a row instead of a different one at each document: on a corpus
 /// whose languages are mixed, that is a fifth less CPU (the automata stay in the processor's
-/// caches, and each language's search caches go to one worker at a time). The results come
-/// back in input order.
-fn process_batch(
-    pool: &rayon::ThreadPool,
-    cx: &Context<'_>,
-    batch: Vec<fetching::Loaded>,
-) -> Batch {
-    pool.install(|| {
-        let mut grouped: Vec<(usize, Phase1)> = batch
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, loaded)| (i, prepare_loaded(cx, loaded)))
-            .collect();
-        // Stable: input order within a language.
-        grouped.sort_by(|(_, a), (_, b)| a.lang().cmp(&b.lang()));
-        let mut finished: Vec<(usize, Result<Outcome, Failure>)> = grouped
-            .into_par_iter()
-            .map(|(i, p)| {
-                let outcome = match p {
-                    Phase1::Done(outcome) => outcome,
-                    Phase1::Prepared(p) => Ok(finish(cx, *p)),
-                };
-                (i, outcome)
-            })
-            .collect();
-        finished.sort_unstable_by_key(|(i, _)| *i);
-        finished.into_iter().map(|(_, outcome)| outcome).collect()
-    })
+/// caches, and each language's search caches go to one worker at a time).
+///
+/// The second phase of one batch runs beside the first phase of the next, so that a worker
+/// done with its share of one phase takes work from the other instead of waiting for the
+/// last document of the batch. Results come back whole batches at a time, in input order.
+struct Batches<'p, 'c> {
+    pool: &'p rayon::ThreadPool,
+    cx: &'c Context<'c>,
+    /// The last batch's phase-1 results, sorted by language, with their input positions.
+    prepared: Vec<(usize, Phase1)>,
+}
+
+impl<'p, 'c> Batches<'p, 'c> {
+    fn new(pool: &'p rayon::ThreadPool, cx: &'c Context<'c>) -> Self {
+        Batches {
+            pool,
+            cx,
+            prepared: Vec::new(),
+        }
+    }
+
+    /// Takes a batch; returns the results of the previous one (none for the first).
+    fn push(&mut self, batch: Vec<fetching::Loaded>) -> Option<Batch> {
+        let previous = std::mem::take(&mut self.prepared);
+        let cx = self.cx;
+        let (results, prepared) = self
+            .pool
+            .install(|| rayon::join(|| finish_batch(cx, previous), || prepare_batch(cx, batch)));
+        self.prepared = prepared;
+        results
+    }
+
+    /// The results of the last batch.
+    fn finish(mut self) -> Option<Batch> {
+        let last = std::mem::take(&mut self.prepared);
+        let cx = self.cx;
+        self.pool.install(|| finish_batch(cx, last))
+    }
+}
+
+/// Phase 1 of a batch: every source up to its language decision, sorted by language (stable:
+/// input order within a language).
+fn prepare_batch(cx: &Context<'_>, batch: Vec<fetching::Loaded>) -> Vec<(usize, Phase1)> {
+    let mut grouped: Vec<(usize, Phase1)> = batch
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, loaded)| (i, prepare_loaded(cx, loaded)))
+        .collect();
+    grouped.sort_by(|(_, a), (_, b)| a.lang().cmp(&b.lang()));
+    grouped
+}
+
+/// Phase 2 of a batch: the extractions, results back in input order; `None` for no batch.
+fn finish_batch(cx: &Context<'_>, grouped: Vec<(usize, Phase1)>) -> Option<Batch> {
+    if grouped.is_empty() {
+        return None;
+    }
+    let mut finished: Vec<(usize, Result<Outcome, Failure>)> = grouped
+        .into_par_iter()
+        .map(|(i, p)| {
+            let outcome = match p {
+                Phase1::Done(outcome) => outcome,
+                Phase1::Prepared(p) => Ok(finish(cx, *p)),
+            };
+            (i, outcome)
+        })
+        .collect();
+    finished.sort_unstable_by_key(|(i, _)| *i);
+    Some(finished.into_iter().map(|(_, outcome)| outcome).collect())
 }
 
 /// The workers' results for one batch, in input order.
@@ -836,6 +877,13 @@ pub fn run(
             Ok(w)
         });
         let (mut urls_loaded, mut from_cache) = (0, 0);
+        let mut batches = Batches::new(&pool, &cx);
+        let hand_over = |results: Option<Batch>| match results {
+            Some(results) => tx
+                .send(results)
+                .map_err(|_| anyhow::anyhow!("the writer thread stopped")),
+            None => Ok(()),
+        };
         let sent = fetching::in_order(
             found.sources,
             &fetcher,
@@ -848,11 +896,10 @@ pub fn run(
                         from_cache += usize::from(f.from_cache);
                     }
                 }
-                let results = process_batch(&pool, &cx, batch);
-                tx.send(results)
-                    .map_err(|_| anyhow::anyhow!("the writer thread stopped"))
+                hand_over(batches.push(batch))
             },
-        );
+        )
+        .and_then(|()| hand_over(batches.finish()));
         drop(tx);
         // The writer's own error explains a failed hand-off, so it goes first.
         let mut w = handle
