@@ -186,14 +186,19 @@ impl CountryForm {
 pub struct DateFact {
     /// ISO 8601 at the given precision (`2019`, `2019-05`, `2019-05-14`); `None` when a
     /// relative date has no anchor to resolve against.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "s")]
     pub start: Option<String>,
     /// The end of a range, same form as `start`; `None` for a single date.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "e")]
     pub end: Option<String>,
     /// How much of the date the text gives.
+    #[serde(rename = "p")]
     pub precision: Precision,
     /// Whether the value depends on the anchor (the publication date).
+    #[serde(default, skip_serializing_if = "is_false", rename = "r")]
     pub relative: bool,
     /// The anchor a relative date was resolved against.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "a")]
     pub anchor: Option<String>,
 }
 
@@ -205,17 +210,23 @@ pub struct DateFact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmountFact {
     /// The exact value, in the main unit of the currency.
+    #[serde(rename = "v")]
     pub value: Decimal,
     /// ISO 4217 code.
+    #[serde(rename = "c")]
     pub currency: String,
     /// The value in `unit`, magnitude words applied ("$5 million" = 5000000 "$").
+    #[serde(rename = "uv")]
     pub unit_value: Decimal,
     /// The currency unit as written: the currency word or symbol ("€", "dollar"), or the
     /// minor unit or coin the amount is stated in ("cent", "centavos", "kwartje").
+    #[serde(rename = "u")]
     pub unit: String,
     /// True when the surface does not pin the currency down (a bare `$`, "dollars").
+    #[serde(default, skip_serializing_if = "is_false", rename = "ca")]
     pub currency_ambiguous: bool,
     /// A qualifier in front of the amount, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "q")]
     pub qualifier: Option<Qualifier>,
 }
 
@@ -223,14 +234,19 @@ pub struct AmountFact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountFact {
     /// The number, when the text gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "v")]
     pub value: Option<Decimal>,
     /// Lower bound of a range or of "dozens".
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "lo")]
     pub min: Option<Decimal>,
     /// Upper bound of a range.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "hi")]
     pub max: Option<Decimal>,
     /// A bounding or softening word.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "q")]
     pub qualifier: Option<Qualifier>,
     /// The counted noun as written.
+    #[serde(rename = "u")]
     pub unit: String,
 }
 
@@ -238,22 +254,36 @@ pub struct CountFact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountryFact {
     /// ISO 3166-1 alpha-2.
+    #[serde(rename = "c")]
     pub code: String,
     /// How the country is named.
+    #[serde(rename = "f")]
     pub form: CountryForm,
 }
 
 /// A fact of any kind.
+///
+/// Only the stage cache serializes facts (as JSON): short names, and no empty or false
+/// fields, keep its entries small.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Fact {
     /// See [`DateFact`].
+    #[serde(rename = "D")]
     Date(DateFact),
     /// See [`AmountFact`].
+    #[serde(rename = "A")]
     Amount(AmountFact),
     /// See [`CountFact`].
+    #[serde(rename = "N")]
     Count(CountFact),
     /// See [`CountryFact`].
+    #[serde(rename = "C")]
     Country(CountryFact),
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Fact {

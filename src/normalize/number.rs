@@ -11,19 +11,28 @@ use std::fmt;
 ///
 /// Zero is never negative, and the mantissa carries no trailing fractional zeros, so equal
 /// values have equal representations (the derived `PartialEq` and `Hash` compare values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+///
+/// Serialized (by the stage cache) as its decimal string, `"-12.5"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Decimal {
     mantissa: u128,
     scale: u32,
-    /// A minus sign ("€ -12"). Written only when set, so the stage cache's
-    /// records stay as compact as before for the (usual) non-negative values.
-    #[serde(default, skip_serializing_if = "is_false")]
+    /// A minus sign ("€ -12").
     negative: bool,
 }
 
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
-fn is_false(b: &bool) -> bool {
-    !*b
+impl serde::Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Decimal::parse_plain(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a decimal: {s:?}")))
+    }
 }
 
 impl Decimal {
@@ -564,13 +573,19 @@ mod tests {
     }
 
     #[test]
-    fn serialized_form_omits_a_positive_sign_and_round_trips() {
+    fn serialized_form_is_the_decimal_string_and_round_trips() {
         let d = |s| Decimal::parse_plain(s).unwrap();
-        assert_eq!(
-            serde_json::to_string(&d("1.5")).unwrap(),
-            r#"{"mantissa":15,"scale":1}"#
-        );
-        for s in ["1.5", "-12", "-0.015", "0"] {
+        assert_eq!(serde_json::to_string(&d("1.50")).unwrap(), r#""1.5""#);
+        assert_eq!(serde_json::to_string(&d("-0.015")).unwrap(), r#""-0.015""#);
+        assert!(serde_json::from_str::<Decimal>(r#""1,5""#).is_err());
+        assert!(serde_json::from_str::<Decimal>("15").is_err());
+        for s in [
+            "1.5",
+            "-12",
+            "-0.015",
+            "0",
+            "340282366920938463463374607431768211455",
+        ] {
             let json = serde_json::to_string(&d(s)).unwrap();
             assert_eq!(
                 serde_json::from_str::<Decimal>(&json).unwrap(),
