@@ -22,7 +22,10 @@
 //! detection; `--lang` is applied on top), and the records last extracted from that text.
 //! The full decoded text of an HTML page is not kept: only the text stage reads it, its
 //! result is kept, and decoding again from the bytes (which a run reads anyway to hash them)
-//! is the cheap part of the work.
+//! is the cheap part of the work. For the same reason a plain-text entry keeps no text at
+//! all, only the language decided for it ([`CachedStages::Lang`]): its main text is its
+//! decoded bytes with line ends and blank lines cleaned, quicker to make again than to store
+//! and read back.
 //!
 //! **Packs.** A run appends the entries it stores to a pack of its own, created at its first
 //! write and numbered after the packs already there. Each entry is one frame:
@@ -178,19 +181,38 @@ pub struct Records {
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
     /// The text stages' results.
-    pub text: Option<TextStages>,
+    pub text: Option<CachedStages>,
     /// The records last extracted.
-    pub records: Option<Records>,
+    records: Option<RecordsFile<'static>>,
+}
+
+/// What an entry keeps of the text stages' results.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CachedStages {
+    /// All of them: an HTML page's main text and metadata cost a parse to make again.
+    Whole(TextStages),
+    /// The language of a plain text only: decoding and cleaning its bytes again (which a
+    /// run reads anyway to hash them) costs less than storing the text, and detecting the
+    /// language is the costly part.
+    Lang(Detected),
 }
 
 impl Entry {
     /// The records, if they were extracted for `lang` with rule files of fingerprint
-    /// `rules`.
-    pub fn records_for(&mut self, lang: Option<&str>, rules: &str) -> Option<Vec<Extracted>> {
+    /// `rules` by this build; `main_text` is the text they were extracted from (the stages'
+    /// main text), which gives their surface texts back.
+    pub fn records_for(
+        &mut self,
+        lang: Option<&str>,
+        rules: &str,
+        main_text: &str,
+    ) -> Option<Vec<Extracted>> {
         match &self.records {
-            Some(r) if r.lang.as_deref() == lang && r.rules == rules => {
-                self.records.take().map(|r| r.facts)
-            }
+            Some(r) if r.lang.as_deref() == lang && r.rules == rules => self
+                .records
+                .take()
+                .and_then(|r| r.into_records(main_text))
+                .map(|r| r.facts),
             _ => None,
         }
     }
@@ -206,7 +228,9 @@ struct EntryFile<'a> {
     encoding: Cow<'a, str>,
     encoding_source: Cow<'a, str>,
     media_type: Cow<'a, str>,
-    text: Cow<'a, str>,
+    /// `None` for plain text (see [`CachedStages::Lang`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<Cow<'a, str>>,
     title: Option<Cow<'a, str>>,
     published: Option<Cow<'a, str>>,
     lang_attr: Option<Cow<'a, str>>,
@@ -220,7 +244,7 @@ struct EntryFile<'a> {
 /// text back), index into `rule_ids`, fact.
 type CompactFact<'a> = (usize, usize, usize, Cow<'a, Fact>);
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct RecordsFile<'a> {
     build: Cow<'a, str>,
     rules: Cow<'a, str>,
@@ -422,26 +446,30 @@ fn encoding_name(name: &str) -> Option<&'static str> {
 }
 
 impl EntryFile<'_> {
-    fn text_stages(&self) -> Option<TextStages> {
+    fn text_stages(&self) -> Option<CachedStages> {
         if self.stages != TEXT_STAGES_FINGERPRINT {
             return None;
         }
-        Some(TextStages {
+        let lang = Detected {
+            code: self.lang.clone().map(Cow::into_owned),
+            confidence: self.lang_confidence,
+            source: lang_source(&self.lang_source)?,
+        };
+        let Some(text) = &self.text else {
+            return Some(CachedStages::Lang(lang));
+        };
+        Some(CachedStages::Whole(TextStages {
             encoding: encoding_name(&self.encoding)?,
             encoding_source: EncodingSource::parse(&self.encoding_source)?,
             media_type: media_type(&self.media_type)?,
             main: MainText {
-                text: self.text.clone().into_owned(),
+                text: text.clone().into_owned(),
                 title: self.title.clone().map(Cow::into_owned),
                 published: self.published.clone().map(Cow::into_owned),
                 lang_attr: self.lang_attr.clone().map(Cow::into_owned),
             },
-            lang: Detected {
-                code: self.lang.clone().map(Cow::into_owned),
-                confidence: self.lang_confidence,
-                source: lang_source(&self.lang_source)?,
-            },
-        })
+            lang,
+        }))
     }
 }
 
@@ -531,20 +559,18 @@ impl StageCache {
             return None;
         }
         let text = f.text_stages()?;
-        let records = f
-            .records
-            .take()
-            .and_then(|r| r.into_records(&text.main.text));
         Some(Entry {
             text: Some(text),
-            records,
+            records: f.records.take(),
         })
     }
 
-    /// Stores the entry of a content, replacing any other. A failure
+    /// Stores the entry of a content, replacing any other (for plain text, its language and
+    /// records: see [`CachedStages::Lang`]). A failure
     /// to write is remembered (see [`StageCache::write_errors`]), not returned: the cache only
     /// saves time.
     pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>) {
+        let whole = text.media_type != MediaType::Text;
         let file = EntryFile {
             format: FORMAT,
             key: Cow::Borrowed(key.as_str()),
@@ -552,10 +578,25 @@ impl StageCache {
             encoding: Cow::Borrowed(text.encoding),
             encoding_source: Cow::Borrowed(text.encoding_source.as_str()),
             media_type: Cow::Borrowed(text.media_type.as_str()),
-            text: Cow::Borrowed(&text.main.text),
-            title: text.main.title.as_deref().map(Cow::Borrowed),
-            published: text.main.published.as_deref().map(Cow::Borrowed),
-            lang_attr: text.main.lang_attr.as_deref().map(Cow::Borrowed),
+            text: whole.then_some(Cow::Borrowed(&text.main.text)),
+            title: text
+                .main
+                .title
+                .as_deref()
+                .filter(|_| whole)
+                .map(Cow::Borrowed),
+            published: text
+                .main
+                .published
+                .as_deref()
+                .filter(|_| whole)
+                .map(Cow::Borrowed),
+            lang_attr: text
+                .main
+                .lang_attr
+                .as_deref()
+                .filter(|_| whole)
+                .map(Cow::Borrowed),
             lang: text.lang.code.as_deref().map(Cow::Borrowed),
             lang_confidence: text.lang.confidence,
             lang_source: Cow::Borrowed(text.lang.source.as_str()),
@@ -936,13 +977,16 @@ mod tests {
     use super::*;
     use crate::fact::{CountryFact, CountryForm};
 
+    /// The main text of [`stages`].
+    const TEXT: &str = "Le 14 mai 2019 au Japon, puis le Japon";
+
     fn stages() -> TextStages {
         TextStages {
             encoding: "windows-1252",
             encoding_source: EncodingSource::Meta,
             media_type: MediaType::Html,
             main: MainText {
-                text: "Le 14 mai 2019 au Japon, puis le Japon".into(),
+                text: TEXT.into(),
                 title: Some("Titre".into()),
                 published: Some("2019-05-15".into()),
                 lang_attr: None,
@@ -1009,7 +1053,13 @@ mod tests {
             facts: vec![japon.clone(), year],
         };
         cache.put(&key("a"), &s, Some(&r));
-        assert_eq!(cache.get(&key("a")).unwrap().records, Some(r));
+        assert_eq!(
+            cache
+                .get(&key("a"))
+                .unwrap()
+                .records_for(Some("fr"), "r", &s.main.text),
+            Some(r.facts)
+        );
         // An offset past the end of the text makes the records a miss, not a panic.
         let bad = Records {
             lang: Some("fr".into()),
@@ -1022,8 +1072,11 @@ mod tests {
         };
         cache.put(&key("b"), &s, Some(&bad));
         let entry = cache.get(&key("b")).unwrap();
-        assert_eq!(entry.text, Some(s));
-        assert_eq!(entry.records, None);
+        assert_eq!(
+            entry.clone().records_for(Some("fr"), "r", &s.main.text),
+            None
+        );
+        assert_eq!(entry.text, Some(CachedStages::Whole(s)));
     }
 
     fn key(name: &str) -> Key {
@@ -1071,8 +1124,12 @@ mod tests {
         // From the buffer, from the pack, and after opening again.
         let check = |cache: &StageCache| {
             let got = cache.get(&key).unwrap();
-            assert_eq!(got.text, Some(stages()));
-            assert_eq!(got.records, Some(records("r1")));
+            assert_eq!(got.text, Some(CachedStages::Whole(stages())));
+            assert_eq!(
+                got.clone()
+                    .records_for(Some("fr"), "r1", &stages().main.text),
+                Some(records("r1").facts)
+            );
         };
         check(&cache);
         assert!(
@@ -1106,10 +1163,10 @@ mod tests {
         let key = Key::new(&blake3::hash(b"x"), false, None);
         cache.put(&key, &stages(), Some(&records("r1")));
         let entry = cache.get(&key).unwrap();
-        assert_eq!(entry.clone().records_for(Some("fr"), "r2"), None);
-        assert_eq!(entry.clone().records_for(Some("de"), "r1"), None);
+        assert_eq!(entry.clone().records_for(Some("fr"), "r2", TEXT), None);
+        assert_eq!(entry.clone().records_for(Some("de"), "r1", TEXT), None);
         assert_eq!(
-            entry.clone().records_for(Some("fr"), "r1"),
+            entry.clone().records_for(Some("fr"), "r1", TEXT),
             Some(records("r1").facts)
         );
     }
@@ -1163,7 +1220,41 @@ mod tests {
             &json.replace(BUILD_FINGERPRINT, "0000000000000000"),
         ))
         .unwrap();
-        assert!(entry.text.is_some() && entry.records.is_none());
+        assert!(entry.text.is_some());
+        assert_eq!(entry.clone().records_for(Some("fr"), "r1", TEXT), None);
+    }
+
+    #[test]
+    fn plain_text_entries_keep_the_language_and_records_not_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = StageCache::open(dir.path()).unwrap();
+        let mut plain = stages();
+        plain.media_type = MediaType::Text;
+        plain.encoding = "UTF-8";
+        plain.encoding_source = EncodingSource::Utf8;
+        let html = key("html");
+        cache.put(&key("plain"), &plain, Some(&records("r1")));
+        cache.put(&html, &stages(), Some(&records("r1")));
+        let entry = cache.get(&key("plain")).unwrap();
+        assert_eq!(entry.text, Some(CachedStages::Lang(plain.lang.clone())));
+        // The records need the text made again from the bytes.
+        assert_eq!(
+            entry.clone().records_for(Some("fr"), "r1", TEXT),
+            Some(records("r1").facts)
+        );
+        // The text is not in the pack; the HTML page's is.
+        cache.flush();
+        let packed: Vec<u8> = packs(dir.path())
+            .iter()
+            .flat_map(|p| std::fs::read(p).unwrap())
+            .collect();
+        let count = |needle: &str| {
+            packed
+                .windows(needle.len())
+                .filter(|w| *w == needle.as_bytes())
+                .count()
+        };
+        assert_eq!(count(TEXT), 1);
     }
 
     #[test]
@@ -1207,7 +1298,10 @@ mod tests {
                     for n in (0..EACH).map(|i| t * EACH + i) {
                         let k = key(&n.to_string());
                         cache.put(&k, &long_stages(n), Some(&records("r1")));
-                        assert_eq!(cache.get(&k).unwrap().text, Some(long_stages(n)));
+                        assert_eq!(
+                            cache.get(&k).unwrap().text,
+                            Some(CachedStages::Whole(long_stages(n)))
+                        );
                     }
                 });
             }
@@ -1218,8 +1312,13 @@ mod tests {
         let cache = StageCache::open(dir.path()).unwrap();
         for n in 0..THREADS * EACH {
             let entry = cache.get(&key(&n.to_string())).unwrap();
-            assert_eq!(entry.text, Some(long_stages(n)));
-            assert_eq!(entry.records, Some(records("r1")));
+            assert_eq!(entry.text, Some(CachedStages::Whole(long_stages(n))));
+            assert_eq!(
+                entry
+                    .clone()
+                    .records_for(Some("fr"), "r1", &long_stages(n).main.text),
+                Some(records("r1").facts)
+            );
         }
     }
 
@@ -1327,7 +1426,7 @@ mod tests {
         assert!(live * 2 < before);
         for n in 0..KEYS {
             let entry = cache.get(&key(&n.to_string())).unwrap();
-            assert_eq!(entry.text, Some(long_stages(n)));
+            assert_eq!(entry.text, Some(CachedStages::Whole(long_stages(n))));
             let rules = if n < REPLACED { "r3" } else { "r1" };
             assert_eq!(entry.records.unwrap().rules, rules, "{n}");
         }

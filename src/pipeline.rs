@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
 
-use crate::cache::{Key, Records, StageCache, TextStages};
+use crate::cache::{CachedStages, Key, Records, StageCache, TextStages};
 use crate::diff::{self, ChangeKind, RecordChange};
 use crate::document::{Document, Input, MediaType, Provenance, Source, UrlInput, doc_id};
 use crate::error::{Failure, Stage};
@@ -344,10 +344,16 @@ enum Outcome {
 }
 
 /// The decode, text and language stages on a document's bytes.
-fn text_stages(input: &Input, bytes: &[u8], html: bool) -> Result<TextStages, Failure> {
+/// `lang`, when given, is the language decided earlier for these bytes (the cache's).
+fn text_stages(
+    input: &Input,
+    bytes: &[u8],
+    html: bool,
+    lang: Option<lang::Detected>,
+) -> Result<TextStages, Failure> {
     let decoded = decode_stage(&input.source, bytes, html, None)?;
     let (media_type, main) = text_stage(&input.source, &decoded, html)?;
-    let lang = lang::from_content(main.lang_attr.as_deref(), &main.text);
+    let lang = lang.unwrap_or_else(|| lang::from_content(main.lang_attr.as_deref(), &main.text));
     Ok(TextStages {
         encoding: decoded.encoding,
         encoding_source: decoded.source,
@@ -412,8 +418,12 @@ fn prepare(cx: &Context<'_>, input: Input) -> Result<Phase1, Failure> {
     let cached = cx.cache.and_then(|c| c.get(&key));
     let mut entry = cached.unwrap_or_default();
     let (route, stages) = match entry.text.take() {
-        Some(stages) => (Route::CachedText, stages),
-        None => (Route::Processed, text_stages(&input, &bytes, html)?),
+        Some(CachedStages::Whole(stages)) => (Route::CachedText, stages),
+        Some(CachedStages::Lang(lang)) => (
+            Route::CachedText,
+            text_stages(&input, &bytes, html, Some(lang))?,
+        ),
+        None => (Route::Processed, text_stages(&input, &bytes, html, None)?),
     };
     let lang = lang::given(cx.given_lang).unwrap_or_else(|| stages.lang.clone());
     Ok(Phase1::Prepared(Box::new(Prepared {
@@ -444,7 +454,7 @@ fn finish(cx: &Context<'_>, p: Prepared) -> Outcome {
     } = p;
     let code = lang.code.as_deref();
     let rules_fp = cx.rules.applicable_fingerprint(code);
-    let facts = if let Some(facts) = entry.records_for(code, &rules_fp) {
+    let facts = if let Some(facts) = entry.records_for(code, &rules_fp, &stages.main.text) {
         route = Route::CachedRecords;
         facts
     } else {
