@@ -597,8 +597,8 @@ type Batch = Vec<Result<Outcome, Failure>>;
 const BATCH: usize = 256;
 
 /// From this many documents on, every language's prefilter is compiled before the run, on
-/// all cores (see [`RuleSet::compile_prefilters`]); a smaller run compiles only the ones it
-/// uses.
+/// all cores (see [`RuleSet::compile_prefilters`]); a smaller run, or a re-run that keeps the
+/// rows of unchanged documents, compiles only the ones it uses.
 const EAGER_PREFILTERS: usize = 2000;
 /// The batch when some documents are fetched: smaller, so that extraction follows the
 /// network closely instead of waiting for 256 pages.
@@ -802,7 +802,12 @@ pub fn run(
         notes.push(format!("every document is processed again: {why}"));
     }
     let found = ingest::collect(&opts.inputs, &opts.url_lists);
-    if found.sources.len() >= EAGER_PREFILTERS {
+    // A re-run that can keep rows extracts only the documents that changed: it compiles
+    // what they need as they come.
+    let keeping_rows = previous
+        .as_ref()
+        .is_some_and(|p| p.reuse_blocked().is_none());
+    if found.sources.len() >= EAGER_PREFILTERS && !keeping_rows {
         pool.install(|| rules.compile_prefilters(opts.lang.as_deref()));
     }
     let duplicates: HashSet<String> = found
