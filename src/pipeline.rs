@@ -571,23 +571,42 @@ fn prepare_batch(cx: &Context<'_>, batch: Vec<fetching::Loaded>) -> Vec<(usize, 
 }
 
 /// Phase 2 of a batch: the extractions, results back in input order; `None` for no batch.
+///
+/// A worker takes a run of up to [`LANGUAGE_RUN`] documents of one language at a time, so
+/// that on a mixed corpus a language is rarely extracted by two workers at once (each would
+/// need its own set of search caches: 35 MB more on a 20-language corpus with 2 workers).
 fn finish_batch(cx: &Context<'_>, grouped: Vec<(usize, Phase1)>) -> Option<Batch> {
     if grouped.is_empty() {
         return None;
     }
-    let mut finished: Vec<(usize, Result<Outcome, Failure>)> = grouped
+    let mut runs: Vec<Vec<(usize, Phase1)>> = Vec::new();
+    for (i, p) in grouped {
+        match runs.last_mut() {
+            Some(run) if run.len() < LANGUAGE_RUN && run[0].1.lang() == p.lang() => {
+                run.push((i, p));
+            }
+            _ => runs.push(vec![(i, p)]),
+        }
+    }
+    let mut finished: Vec<(usize, Result<Outcome, Failure>)> = runs
         .into_par_iter()
-        .map(|(i, p)| {
-            let outcome = match p {
-                Phase1::Done(outcome) => outcome,
-                Phase1::Prepared(p) => Ok(finish(cx, *p)),
-            };
-            (i, outcome)
+        .flat_map_iter(|run| {
+            run.into_iter().map(|(i, p)| {
+                let outcome = match p {
+                    Phase1::Done(outcome) => outcome,
+                    Phase1::Prepared(p) => Ok(finish(cx, *p)),
+                };
+                (i, outcome)
+            })
         })
         .collect();
     finished.sort_unstable_by_key(|(i, _)| *i);
     Some(finished.into_iter().map(|(_, outcome)| outcome).collect())
 }
+
+/// The most documents of one language a worker extracts in a row (see `finish_batch`): a
+/// batch in one language still gives every worker a share.
+const LANGUAGE_RUN: usize = 32;
 
 /// The workers' results for one batch, in input order.
 type Batch = Vec<Result<Outcome, Failure>>;
