@@ -10,8 +10,8 @@
 //! ```text
 //! <cache>/CACHEDIR.TAG                 marks the folder as a cache for backup tools
 //! <cache>/fetch/                       fetched bytes of URLs (owned by the fetch stage)
-//! <cache>/stages/v2/manifest.json      fingerprints of the code the entries were made by
-//! <cache>/stages/v2/packs/<n>.pack     entries, appended by one run each; n = 1, 2, …
+//! <cache>/stages/v3/manifest.json      fingerprints of the code the entries were made by
+//! <cache>/stages/v3/packs/<n>.pack     entries, appended by one run each; n = 1, 2, …
 //! ```
 //!
 //! **Entries.** The key of an entry is a hash of the raw bytes and of what else the stages read besides
