@@ -300,49 +300,90 @@ impl Fact {
     /// The normalized fields by CSV column name; `None` is an empty cell.
     pub fn fields(&self) -> Vec<(&'static str, Option<String>)> {
         let mut fields = Vec::with_capacity(6);
-        self.visit_fields(|name, value| fields.push((name, value.map(ToString::to_string))));
+        self.visit_fields(|name, value| fields.push((name, value.map(|v| v.to_string()))));
         fields
     }
 
     /// Calls `f` with each normalized field's CSV column name and value, in column order,
     /// without allocating (writers format the values straight into their buffers).
-    pub fn visit_fields(&self, mut f: impl FnMut(&'static str, Option<&dyn fmt::Display>)) {
-        fn opt<T: fmt::Display>(v: Option<&T>) -> Option<&dyn fmt::Display> {
-            v.map(|v| v as &dyn fmt::Display)
+    pub fn visit_fields(&self, mut f: impl FnMut(&'static str, Option<Cell<'_>>)) {
+        fn text(s: Option<&String>) -> Option<Cell<'_>> {
+            s.map(|s| Cell::Text(s))
+        }
+        fn dec(d: Option<&Decimal>) -> Option<Cell<'_>> {
+            d.map(Cell::Decimal)
+        }
+        fn qualifier(q: Option<Qualifier>) -> Option<Cell<'static>> {
+            q.map(|q| Cell::Text(q.as_str()))
         }
         match self {
             Fact::Date(d) => {
-                f("date_start", opt(d.start.as_ref()));
-                f("date_end", opt(d.end.as_ref()));
-                f("precision", Some(&d.precision.as_str()));
-                f("relative", Some(&d.relative));
-                f("anchor", opt(d.anchor.as_ref()));
+                f("date_start", text(d.start.as_ref()));
+                f("date_end", text(d.end.as_ref()));
+                f("precision", Some(Cell::Text(d.precision.as_str())));
+                f("relative", Some(Cell::Flag(d.relative)));
+                f("anchor", text(d.anchor.as_ref()));
             }
             Fact::Amount(a) => {
-                f("value", Some(&a.value));
-                f("currency", Some(&a.currency));
-                f("unit_value", Some(&a.unit_value));
-                f("unit", Some(&a.unit));
-                f("currency_ambiguous", Some(&a.currency_ambiguous));
-                f(
-                    "qualifier",
-                    opt(a.qualifier.map(Qualifier::as_str).as_ref()),
-                );
+                f("value", Some(Cell::Decimal(&a.value)));
+                f("currency", Some(Cell::Text(&a.currency)));
+                f("unit_value", Some(Cell::Decimal(&a.unit_value)));
+                f("unit", Some(Cell::Text(&a.unit)));
+                f("currency_ambiguous", Some(Cell::Flag(a.currency_ambiguous)));
+                f("qualifier", qualifier(a.qualifier));
             }
             Fact::Count(c) => {
-                f("value", opt(c.value.as_ref()));
-                f("min", opt(c.min.as_ref()));
-                f("max", opt(c.max.as_ref()));
-                f(
-                    "qualifier",
-                    opt(c.qualifier.map(Qualifier::as_str).as_ref()),
-                );
-                f("unit", Some(&c.unit));
+                f("value", dec(c.value.as_ref()));
+                f("min", dec(c.min.as_ref()));
+                f("max", dec(c.max.as_ref()));
+                f("qualifier", qualifier(c.qualifier));
+                f("unit", Some(Cell::Text(&c.unit)));
             }
             Fact::Country(c) => {
-                f("country_code", Some(&c.code));
-                f("form", Some(&c.form.as_str()));
+                f("country_code", Some(Cell::Text(&c.code)));
+                f("form", Some(Cell::Text(c.form.as_str())));
             }
+        }
+    }
+}
+
+/// One value of an output row, borrowed from where it lives, as the writers format it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell<'a> {
+    /// Text, written as is.
+    Text(&'a str),
+    /// An offset.
+    Offset(usize),
+    /// An exact decimal.
+    Decimal(&'a Decimal),
+    /// `true` or `false`.
+    Flag(bool),
+}
+
+impl Cell<'_> {
+    /// Appends the value to `out`.
+    pub fn write_to(self, out: &mut String) {
+        use fmt::Write as _;
+        match self {
+            Cell::Text(s) => out.push_str(s),
+            Cell::Flag(b) => out.push_str(if b { "true" } else { "false" }),
+            Cell::Offset(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Decimal(d) => {
+                let _ = write!(out, "{d}");
+            }
+        }
+    }
+}
+
+impl fmt::Display for Cell<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Cell::Text(s) => f.write_str(s),
+            Cell::Offset(n) => write!(f, "{n}"),
+            Cell::Decimal(d) => write!(f, "{d}"),
+            Cell::Flag(b) => write!(f, "{b}"),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::document::Document;
 use crate::error::Failure;
-use crate::fact::{Extracted, FactKind};
+use crate::fact::{Cell, Extracted, FactKind};
 
 /// What a column holds, independent of any database; [`crate::schema`] maps it to each
 /// dialect's type.
@@ -325,7 +325,7 @@ pub fn document_row(doc: &Document) -> Row {
 pub fn fact_row(doc_id: &str, lang: Option<&str>, ex: &Extracted) -> Row {
     let mut row = Row::with_capacity(16);
     visit_fact_row(&mut String::new(), doc_id, lang, ex, |cell| {
-        row.push(cell.map(ToString::to_string));
+        row.push(cell.map(|c| c.to_string()));
     });
     row
 }
@@ -334,7 +334,6 @@ pub fn fact_row(doc_id: &str, lang: Option<&str>, ex: &Extracted) -> Row {
 /// into buffers that are used again for the next row (`None` is an empty cell in a CSV
 /// file, so it is an empty buffer here).
 pub fn fact_cells(buffers: &mut FactCells, doc_id: &str, lang: Option<&str>, ex: &Extracted) {
-    use std::fmt::Write as _;
     let FactCells { key, cells, len } = buffers;
     *len = 0;
     visit_fact_row(key, doc_id, lang, ex, |cell| {
@@ -344,7 +343,7 @@ pub fn fact_cells(buffers: &mut FactCells, doc_id: &str, lang: Option<&str>, ex:
         let buffer = &mut cells[*len];
         buffer.clear();
         if let Some(value) = cell {
-            let _ = write!(buffer, "{value}");
+            value.write_to(buffer);
         }
         *len += 1;
     });
@@ -376,17 +375,17 @@ fn visit_fact_row(
     doc_id: &str,
     lang: Option<&str>,
     ex: &Extracted,
-    mut cell: impl FnMut(Option<&dyn std::fmt::Display>),
+    mut cell: impl FnMut(Option<Cell<'_>>),
 ) {
     let id = record_id_hash(key, doc_id, ex.fact.kind(), ex.start, ex.end, &ex.rule_id).to_hex();
-    cell(Some(&&id[..16]));
-    cell(Some(&doc_id));
-    cell(Some(&ex.start));
-    cell(Some(&ex.end));
-    cell(Some(&ex.text));
+    cell(Some(Cell::Text(&id[..16])));
+    cell(Some(Cell::Text(doc_id)));
+    cell(Some(Cell::Offset(ex.start)));
+    cell(Some(Cell::Offset(ex.end)));
+    cell(Some(Cell::Text(&ex.text)));
     ex.fact.visit_fields(|_, value| cell(value));
-    cell(Some(&ex.rule_id));
-    cell(lang.as_ref().map(|l| l as &dyn std::fmt::Display));
+    cell(Some(Cell::Text(&ex.rule_id)));
+    cell(lang.map(Cell::Text));
 }
 
 /// The `errors.csv` row of a failure.
