@@ -111,36 +111,10 @@ fn article(lang: &str) -> String {
         .text
 }
 
-/// A document as the pipeline builds it (`pipeline::document` is private; this follows it).
+/// A document as the pipeline builds it from a file's bytes (no stage cache).
 fn document(rules: &RuleSet, source: &str, bytes: &[u8], html: bool) -> Document {
-    let (media_type, decoded, main) =
-        newsfacts::pipeline::main_text(source, bytes, html, None).unwrap();
-    let outcome = newsfacts::pipeline::process_text(
-        rules,
-        &main.text,
-        None,
-        main.lang_attr.as_deref(),
-        main.published.as_deref(),
-        false,
-    );
-    Document {
-        id: newsfacts::document::doc_id(source),
-        source: source.to_owned(),
-        provenance: None,
-        content_hash: blake3::hash(bytes).to_hex()[..16].to_owned(),
-        bytes: bytes.len(),
-        media_type,
-        encoding: decoded.encoding,
-        encoding_source: decoded.source.as_str(),
-        title: main.title,
-        published: main.published,
-        lang: outcome.lang.code,
-        lang_confidence: outcome.lang.confidence,
-        lang_source: outcome.lang.source,
-        rule_set: outcome.rule_set,
-        chars: main.text.chars().count(),
-        facts: outcome.extraction.facts,
-    }
+    let stages = newsfacts::pipeline::main_text(source, bytes, html, None).unwrap();
+    newsfacts::pipeline::document(rules, source, None, bytes, stages, None)
 }
 
 /// Builds every automaton and cache a language's extraction uses (prefilters, the regexes
@@ -276,34 +250,29 @@ fn prefilter(c: &mut Criterion) {
 
 /// `extract::count_raw_matches`: the match floor of `scripts/bench` for one article.
 fn matches(c: &mut Criterion) {
-    let rules = rules();
-    let mut g = c.benchmark_group("match");
-    for lang in EXTRACT_LANGS {
-        let text = article(lang);
-        warm(&rules, lang, &text);
-        g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(lang, |b| {
-            b.iter(|| newsfacts::extract::count_raw_matches(&rules, Some(lang), black_box(&text)));
-        });
-    }
-    g.finish();
+    per_article(c, "match", |rules, lang, text| {
+        newsfacts::extract::count_raw_matches(rules, Some(lang), text)
+    });
 }
 
 /// `extract::extract`: matching, overlap resolution, capture groups and normalization of the
 /// winners, countries and character offsets (no publication date: relative dates stay
 /// unresolved, as for plain-text inputs).
 fn extract(c: &mut Criterion) {
+    per_article(c, "extract", |rules, lang, text| {
+        newsfacts::extract::extract(rules, Some(lang), text, None, false)
+    });
+}
+
+/// A group timing `run` on the article of each of [`EXTRACT_LANGS`], its automata warmed.
+fn per_article<R>(c: &mut Criterion, group: &str, run: impl Fn(&RuleSet, &str, &str) -> R) {
     let rules = rules();
-    let mut g = c.benchmark_group("extract");
+    let mut g = c.benchmark_group(group);
     for lang in EXTRACT_LANGS {
         let text = article(lang);
         warm(&rules, lang, &text);
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(lang, |b| {
-            b.iter(|| {
-                newsfacts::extract::extract(&rules, Some(lang), black_box(&text), None, false)
-            });
-        });
+        g.bench_function(lang, |b| b.iter(|| run(&rules, lang, black_box(&text))));
     }
     g.finish();
 }

@@ -570,7 +570,8 @@ impl StageCache {
     /// to write is remembered (see [`StageCache::write_errors`]), not returned: the cache only
     /// saves time.
     pub fn put(&self, key: &Key, text: &TextStages, records: Option<&Records>) {
-        let whole = text.media_type != MediaType::Text;
+        // Plain text keeps no text stage results (see `CachedStages::Lang`).
+        let main = (text.media_type != MediaType::Text).then_some(&text.main);
         let file = EntryFile {
             format: FORMAT,
             key: Cow::Borrowed(key.as_str()),
@@ -578,25 +579,10 @@ impl StageCache {
             encoding: Cow::Borrowed(text.encoding),
             encoding_source: Cow::Borrowed(text.encoding_source.as_str()),
             media_type: Cow::Borrowed(text.media_type.as_str()),
-            text: whole.then_some(Cow::Borrowed(&text.main.text)),
-            title: text
-                .main
-                .title
-                .as_deref()
-                .filter(|_| whole)
-                .map(Cow::Borrowed),
-            published: text
-                .main
-                .published
-                .as_deref()
-                .filter(|_| whole)
-                .map(Cow::Borrowed),
-            lang_attr: text
-                .main
-                .lang_attr
-                .as_deref()
-                .filter(|_| whole)
-                .map(Cow::Borrowed),
+            text: main.map(|m| Cow::Borrowed(m.text.as_str())),
+            title: main.and_then(|m| m.title.as_deref()).map(Cow::Borrowed),
+            published: main.and_then(|m| m.published.as_deref()).map(Cow::Borrowed),
+            lang_attr: main.and_then(|m| m.lang_attr.as_deref()).map(Cow::Borrowed),
             lang: text.lang.code.as_deref().map(Cow::Borrowed),
             lang_confidence: text.lang.confidence,
             lang_source: Cow::Borrowed(text.lang.source.as_str()),

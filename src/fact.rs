@@ -367,11 +367,8 @@ impl Cell<'_> {
         match self {
             Cell::Text(s) => out.push_str(s),
             Cell::Flag(b) => out.push_str(if b { "true" } else { "false" }),
-            Cell::Offset(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Cell::Decimal(d) => {
-                let _ = write!(out, "{d}");
+            Cell::Offset(_) | Cell::Decimal(_) => {
+                let _ = write!(out, "{self}");
             }
         }
     }

@@ -279,8 +279,9 @@ pub fn process_fetched(
     ))
 }
 
-/// Language, extraction and the document record, from a decoded main text.
-fn document(
+/// Language, extraction and the document record, from a decoded main text (what
+/// [`main_text`] returns): every stage after the text stage, without the stage cache.
+pub fn document(
     rules: &RuleSet,
     source: &str,
     provenance: Option<Provenance>,
