@@ -330,7 +330,8 @@ fn generate_corpus(dir: &Path, n: usize) {
 /// (empty when it has none or its checksum fails).
 fn entries(cache: &Path) -> Vec<(String, String)> {
     const HEADER: usize = 72;
-    let Ok(dir) = std::fs::read_dir(cache.join("stages/v2/packs")) else {
+    let packs_dir = cache.join(format!("stages/v{}/packs", newsfacts::cache::FORMAT));
+    let Ok(dir) = std::fs::read_dir(packs_dir) else {
         return Vec::new();
     };
     let mut packs: Vec<(u64, PathBuf)> = dir
@@ -432,6 +433,16 @@ fn killed_runs_leave_old_or_new_output_and_resume() {
     let reference = tmp.path().join("reference");
     finish(&reference, &rules_b);
     let (old_tables, new_tables) = (tables(&base), tables(&reference));
+    // The entry reader below must understand this build's cache, or every count of finished
+    // documents would be zero.
+    assert_eq!(
+        entries(&reference.join(".cache"))
+            .iter()
+            .filter(|(_, rules)| !rules.is_empty())
+            .count(),
+        DOCS,
+        "entries with records in a finished run's cache"
+    );
     assert_ne!(old_tables, new_tables, "the edit must change some table");
     let none = vec![None; TABLES.len()];
     // How long an uninterrupted re-run and first run take.
