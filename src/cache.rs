@@ -207,14 +207,21 @@ impl Entry {
         rules: &str,
         main_text: &str,
     ) -> Option<Vec<Extracted>> {
-        match &self.records {
-            Some(r) if r.lang.as_deref() == lang && r.rules == rules => self
-                .records
-                .take()
-                .and_then(|r| r.into_records(main_text))
-                .map(|r| r.facts),
-            _ => None,
+        if !self.has_records_for(lang, rules) {
+            return None;
         }
+        self.records
+            .take()
+            .and_then(|r| r.into_records(main_text))
+            .map(|r| r.facts)
+    }
+
+    /// Whether the entry holds records extracted for `lang` with rule files of fingerprint
+    /// `rules` by this build (see [`Entry::records_for`]).
+    pub fn has_records_for(&self, lang: Option<&str>, rules: &str) -> bool {
+        self.records
+            .as_ref()
+            .is_some_and(|r| r.lang.as_deref() == lang && r.rules == rules)
     }
 }
 

@@ -24,6 +24,7 @@ mod fetching;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -521,9 +522,10 @@ fn prepare_loaded(cx: &Context<'_>, loaded: fetching::Loaded) -> Phase1 {
 /// whose languages are mixed, that is a fifth less CPU (the automata stay in the processor's
 /// caches, and each language's search caches go to one worker at a time).
 ///
-/// The second phase of one batch runs beside the first phase of the next, so that a worker
-/// done with its share of one phase takes work from the other instead of waiting for the
-/// last document of the batch. Results come back whole batches at a time, in input order.
+/// The second phase of one batch and the first phase of the next form one queue of tasks
+/// that every worker takes from in turn (see [`Task`]): extraction runs first, then single
+/// sources to prepare, so a worker does not wait for another's last long task while work is
+/// left. Results come back whole batches at a time, in input order.
 struct Batches<'p, 'c> {
     pool: &'p rayon::ThreadPool,
     cx: &'c Context<'c>,
@@ -543,10 +545,7 @@ impl<'p, 'c> Batches<'p, 'c> {
     /// Takes a batch; returns the results of the previous one (none for the first).
     fn push(&mut self, batch: Vec<fetching::Loaded>) -> Option<Batch> {
         let previous = std::mem::take(&mut self.prepared);
-        let cx = self.cx;
-        let (results, prepared) = self
-            .pool
-            .install(|| rayon::join(|| finish_batch(cx, previous), || prepare_batch(cx, batch)));
+        let (results, prepared) = self.step(previous, batch);
         self.prepared = prepared;
         results
     }
@@ -554,59 +553,167 @@ impl<'p, 'c> Batches<'p, 'c> {
     /// The results of the last batch.
     fn finish(mut self) -> Option<Batch> {
         let last = std::mem::take(&mut self.prepared);
+        self.step(last, Vec::new()).0
+    }
+
+    /// Phase 2 of `previous` and phase 1 of `batch`, on every worker.
+    fn step(
+        &self,
+        previous: Vec<(usize, Phase1)>,
+        batch: Vec<fetching::Loaded>,
+    ) -> (Option<Batch>, Vec<(usize, Phase1)>) {
         let cx = self.cx;
-        self.pool.install(|| finish_batch(cx, last))
+        let had_previous = !previous.is_empty();
+        let workers = self.pool.current_num_threads();
+        let tasks = Mutex::new(Tasks::new(cx, previous, batch));
+        let done: Vec<Done> = self.pool.install(|| {
+            (0..workers)
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|worker| {
+                    let mut done = Done::default();
+                    loop {
+                        let mut tasks = tasks.lock().unwrap_or_else(PoisonError::into_inner);
+                        let Some(task) = tasks.next(worker % 2 == 1) else {
+                            break done;
+                        };
+                        drop(tasks);
+                        task.run(cx, &mut done);
+                    }
+                })
+                .collect()
+        });
+        let (mut finished, mut prepared) = (Vec::new(), Vec::new());
+        for d in done {
+            finished.extend(d.finished);
+            prepared.extend(d.prepared);
+        }
+        finished.sort_unstable_by_key(|(i, _)| *i);
+        // Grouped by language, input order within a language.
+        prepared.sort_unstable_by(|(i, a), (j, b)| a.lang().cmp(&b.lang()).then(i.cmp(j)));
+        let results = had_previous.then(|| finished.into_iter().map(|(_, o)| o).collect());
+        (results, prepared)
     }
 }
 
-/// Phase 1 of a batch: every source up to its language decision, sorted by language (stable:
-/// input order within a language).
-fn prepare_batch(cx: &Context<'_>, batch: Vec<fetching::Loaded>) -> Vec<(usize, Phase1)> {
-    let mut grouped: Vec<(usize, Phase1)> = batch
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, loaded)| (i, prepare_loaded(cx, loaded)))
-        .collect();
-    grouped.sort_by(|(_, a), (_, b)| a.lang().cmp(&b.lang()));
-    grouped
+/// One piece of a batch step, taken from a queue by whichever worker is free.
+enum Task {
+    /// Build what extracting these languages needs, before their runs need it.
+    Compile(Vec<Option<String>>),
+    /// Extract a run of prepared documents of one language (phase 2).
+    Extract(Vec<(usize, Phase1)>),
+    /// Take one source up to its language decision (phase 1).
+    Prepare(usize, Box<fetching::Loaded>),
 }
 
-/// Phase 2 of a batch: the extractions, results back in input order; `None` for no batch.
-///
-/// A worker takes a run of up to [`LANGUAGE_RUN`] documents of one language at a time, so
-/// that on a mixed corpus a language is rarely extracted by two workers at once (each would
-/// need its own set of search caches: 35 MB more on a 20-language corpus with 2 workers).
-fn finish_batch(cx: &Context<'_>, grouped: Vec<(usize, Phase1)>) -> Option<Batch> {
-    if grouped.is_empty() {
-        return None;
-    }
-    let mut runs: Vec<Vec<(usize, Phase1)>> = Vec::new();
-    for (i, p) in grouped {
-        match runs.last_mut() {
-            Some(run) if run.len() < LANGUAGE_RUN && run[0].1.lang() == p.lang() => {
-                run.push((i, p));
+/// What one worker finished in a batch step.
+#[derive(Default)]
+struct Done {
+    finished: Vec<(usize, Result<Outcome, Failure>)>,
+    prepared: Vec<(usize, Phase1)>,
+}
+
+/// The tasks of one batch step: building automata, extraction runs (at most
+/// [`LANGUAGE_RUN`] documents of one language, sorted by language), then the sources of the
+/// next batch one by one. Half the workers take runs from the front, half from the back, so
+/// that on a mixed corpus each meets about half the languages of a batch, as a split of the
+/// runs in two would give, and the sources come last, to fill the workers' tails.
+struct Tasks {
+    runs: std::collections::VecDeque<Task>,
+    sources: std::vec::IntoIter<Task>,
+}
+
+impl Tasks {
+    fn new(cx: &Context<'_>, grouped: Vec<(usize, Phase1)>, batch: Vec<fetching::Loaded>) -> Self {
+        let mut runs = std::collections::VecDeque::new();
+        let langs = languages_to_extract(cx, &grouped);
+        if !langs.is_empty() {
+            runs.push_back(Task::Compile(langs));
+        }
+        // Without sources to fill the workers' tails (the last batch), short runs.
+        let limit = if batch.is_empty() {
+            LANGUAGE_RUN / 8
+        } else {
+            LANGUAGE_RUN
+        };
+        let mut run: Vec<(usize, Phase1)> = Vec::new();
+        for (i, p) in grouped {
+            if !run.is_empty() && (run.len() >= limit || run[0].1.lang() != p.lang()) {
+                runs.push_back(Task::Extract(std::mem::take(&mut run)));
             }
-            _ => runs.push(vec![(i, p)]),
+            run.push((i, p));
+        }
+        if !run.is_empty() {
+            runs.push_back(Task::Extract(run));
+        }
+        let sources: Vec<Task> = batch
+            .into_iter()
+            .enumerate()
+            .map(|(i, loaded)| Task::Prepare(i, Box::new(loaded)))
+            .collect();
+        Tasks {
+            runs,
+            sources: sources.into_iter(),
         }
     }
-    let mut finished: Vec<(usize, Result<Outcome, Failure>)> = runs
-        .into_par_iter()
-        .flat_map_iter(|run| {
-            run.into_iter().map(|(i, p)| {
+
+    /// The next task for a worker that takes runs from the back or from the front.
+    fn next(&mut self, from_back: bool) -> Option<Task> {
+        let run = if from_back {
+            self.runs.pop_back()
+        } else {
+            self.runs.pop_front()
+        };
+        run.or_else(|| self.sources.next())
+    }
+}
+
+impl Task {
+    fn run(self, cx: &Context<'_>, done: &mut Done) {
+        match self {
+            Task::Compile(langs) => cx.rules.compile_for(langs.iter().map(Option::as_deref)),
+            Task::Extract(run) => done.finished.extend(run.into_iter().map(|(i, p)| {
                 let outcome = match p {
                     Phase1::Done(outcome) => outcome,
                     Phase1::Prepared(p) => Ok(finish(cx, *p)),
                 };
                 (i, outcome)
-            })
-        })
-        .collect();
-    finished.sort_unstable_by_key(|(i, _)| *i);
-    Some(finished.into_iter().map(|(_, outcome)| outcome).collect())
+            })),
+            Task::Prepare(i, loaded) => done.prepared.push((i, prepare_loaded(cx, *loaded))),
+        }
+    }
 }
 
-/// The most documents of one language a worker extracts in a row (see `finish_batch`): a
-/// batch in one language still gives every worker a share.
+/// The languages of the documents in a phase-1 batch (sorted by language) that will be
+/// extracted, rather than take their records from the cache.
+fn languages_to_extract(cx: &Context<'_>, grouped: &[(usize, Phase1)]) -> Vec<Option<String>> {
+    let mut langs: Vec<Option<String>> = Vec::new();
+    let mut fingerprint: Option<(Option<&str>, String)> = None;
+    for (_, p) in grouped {
+        let Phase1::Prepared(p) = p else { continue };
+        let code = p.lang.code.as_deref();
+        if langs.last().is_some_and(|l| l.as_deref() == code) {
+            continue;
+        }
+        let rules = match &fingerprint {
+            Some((lang, fp)) if *lang == code => fp,
+            _ => {
+                &fingerprint
+                    .insert((code, cx.rules.applicable_fingerprint(code)))
+                    .1
+            }
+        };
+        if !p.entry.has_records_for(code, rules) {
+            langs.push(code.map(str::to_owned));
+        }
+    }
+    langs
+}
+
+/// The most documents of one language a worker extracts in a row (see [`Tasks`]):
+/// on a mixed corpus a language is then rarely extracted by two workers at once (each would
+/// need its own set of search caches: 35 MB more on a 20-language corpus with 2 workers),
+/// and a batch in one language still gives every worker a share.
 const LANGUAGE_RUN: usize = 32;
 
 /// The workers' results for one batch, in input order.

@@ -247,14 +247,19 @@ impl Countries {
         matcher.candidates(&mut self.caches.take(index), text, accept)
     }
 
-    /// The matcher for documents in `lang` and the index of its caches. `None` when there
-    /// are no names at all.
-    fn matcher(&self, lang: &str) -> Option<(usize, &CountryMatcher)> {
-        let key = if self.matchers.contains_key(lang) {
+    /// Whose names documents in `lang` are matched with: its own, else English's.
+    fn key<'l>(&self, lang: &'l str) -> &'l str {
+        if self.matchers.contains_key(lang) {
             lang
         } else {
             "en"
-        };
+        }
+    }
+
+    /// The matcher for documents in `lang` and the index of its caches. `None` when there
+    /// are no names at all.
+    fn matcher(&self, lang: &str) -> Option<(usize, &CountryMatcher)> {
+        let key = self.key(lang);
         let (index, cell) = self.matchers.get(key)?;
         Some((
             *index,
@@ -273,6 +278,13 @@ impl Countries {
     /// Builds the matcher for documents in `lang` now (a benchmark warms them up this way).
     pub fn prepare(&self, lang: &str) {
         let _ = self.matcher(lang);
+    }
+
+    /// Whether the matcher for documents in `lang` is built (or there is none to build).
+    pub fn is_prepared(&self, lang: &str) -> bool {
+        self.matchers
+            .get(self.key(lang))
+            .is_none_or(|(_, cell)| cell.get().is_some())
     }
 }
 

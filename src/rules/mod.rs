@@ -158,6 +158,49 @@ impl RuleSet {
         });
     }
 
+    /// Builds now, on the current rayon pool, the automata extracting documents in `langs`
+    /// needs for sure that are not built yet: the prefilters of their groups and of `common`,
+    /// and their country matchers. Built on first use instead, by the first document of a
+    /// language, they keep the other workers, which need them too, waiting. (Rule regexes
+    /// stay built on first use: a corpus needs only some, and all of them would take a third
+    /// more memory and CPU to build.)
+    pub fn compile_for<'a>(&self, langs: impl IntoIterator<Item = Option<&'a str>>) {
+        use rayon::prelude::*;
+        enum Job<'r> {
+            Prefilter(&'r RuleGroup),
+            Countries(&'r str),
+        }
+        let mut groups: Vec<&RuleGroup> = Vec::new();
+        let mut jobs: Vec<Job<'_>> = Vec::new();
+        for lang in langs {
+            if groups.is_empty() {
+                groups.push(&self.common);
+            }
+            let code = lang.unwrap_or("en");
+            if !self.countries.is_prepared(code) {
+                jobs.push(Job::Countries(code));
+            }
+            if let Some(g) = lang
+                .and_then(|l| self.langs.get_key_value(l))
+                .map(|(_, g)| g)
+                && !groups.iter().any(|seen| std::ptr::eq(*seen, g))
+            {
+                groups.push(g);
+            }
+        }
+        for g in groups {
+            if g.prefilter.get().is_none() {
+                jobs.push(Job::Prefilter(g));
+            }
+        }
+        jobs.par_iter().for_each(|job| match job {
+            Job::Prefilter(g) => {
+                g.prefilter();
+            }
+            Job::Countries(code) => self.countries.prepare(code),
+        });
+    }
+
     /// Builds every rule's regex now (on the current rayon pool) and returns the ones that
     /// fail, located. Runs build a rule's regex on first use instead; `rules check` calls
     /// this so that a rule too large to compile is an error even if no example reaches it.
