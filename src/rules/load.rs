@@ -8,8 +8,8 @@ use rayon::prelude::*;
 
 use super::compile::{CompileContext, compile_rule, number_pattern};
 use super::countries::Countries;
-use super::spec::RuleFileSpec;
-use super::{CachePool, Lexicon, RuleError, RuleGroup, RuleSet, line_of};
+use super::spec::{RuleFileSpec, RuleSpec};
+use super::{CachePool, Lexicon, Rule, RuleError, RuleGroup, RuleSet, line_of};
 use crate::normalize::number::NumberFormat;
 
 /// The files of a rule set: paths relative to the rule folder (with `/`) and contents.
@@ -217,6 +217,16 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     let folders: Vec<&str> = std::iter::once("common")
         .chain(groups.keys().copied().filter(|f| *f != "common"))
         .collect();
+    // Each folder's lexicon and rule specs first; then every rule of every folder compiled
+    // at once (compiling the regexes is most of the cost of loading: use every core).
+    struct Folder<'a> {
+        name: &'a str,
+        lexicon: Lexicon,
+        format: NumberFormat,
+        number_pattern: String,
+        specs: Vec<(RuleSpec, &'a str, &'a str)>,
+    }
+    let mut prepared: Vec<Folder<'_>> = Vec::new();
     for folder in folders {
         let mut lexicon = common_lexicon.clone();
         let before = errors.len();
@@ -229,11 +239,6 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         }
         let lexicon_file = format!("{folder}/lexicon.toml");
         let (format, group_chars) = number_format(&lexicon, &lexicon_file, &mut errors);
-        let cx = CompileContext {
-            group: folder,
-            lexicon: &lexicon,
-            number_pattern: number_pattern(format, &group_chars),
-        };
         let mut specs = Vec::new();
         for &(path, content) in groups.get(folder).map_or(&[][..], Vec::as_slice) {
             if path.ends_with("/lexicon.toml") {
@@ -262,30 +267,58 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
                 specs.push((rule, path, content));
             }
         }
-        // Compiling the regexes is most of the cost of loading: use every core.
-        let compiled: Vec<_> = specs
-            .par_iter()
-            .map(|(rule, path, content)| compile_rule(rule, path, content, &cx))
-            .collect();
-        let mut rules = Vec::with_capacity(compiled.len());
-        for result in compiled {
+        prepared.push(Folder {
+            name: folder,
+            lexicon,
+            format,
+            number_pattern: number_pattern(format, &group_chars),
+            specs,
+        });
+    }
+    let all: Vec<(usize, &RuleSpec, &str, &str)> = prepared
+        .iter()
+        .enumerate()
+        .flat_map(|(f, folder)| {
+            folder
+                .specs
+                .iter()
+                .map(move |(rule, path, content)| (f, rule, *path, *content))
+        })
+        .collect();
+    let contexts: Vec<CompileContext<'_>> = prepared
+        .iter()
+        .map(|f| CompileContext {
+            group: f.name,
+            lexicon: &f.lexicon,
+            number_pattern: f.number_pattern.clone(),
+        })
+        .collect();
+    let compiled: Vec<(usize, Result<Rule, Vec<RuleError>>)> = all
+        .par_iter()
+        .map(|&(f, rule, path, content)| (f, compile_rule(rule, path, content, &contexts[f])))
+        .collect();
+    drop(contexts);
+    let mut compiled = compiled.into_iter().peekable();
+    for (f, folder) in prepared.into_iter().enumerate() {
+        let mut rules = Vec::with_capacity(folder.specs.len());
+        while let Some((_, result)) = compiled.next_if(|(g, _)| *g == f) {
             match result {
                 Ok(r) => rules.push(r),
                 Err(es) => errors.extend(es),
             }
         }
         let group = RuleGroup {
-            name: folder.to_owned(),
+            name: folder.name.to_owned(),
             index: 0,
-            lexicon,
-            number_format: format,
+            lexicon: folder.lexicon,
+            number_format: folder.format,
             rules,
             prefilter: std::sync::OnceLock::new(),
         };
-        if folder == "common" {
+        if folder.name == "common" {
             common = Some(group);
         } else {
-            langs.insert(folder.to_owned(), group);
+            langs.insert(folder.name.to_owned(), group);
         }
     }
 
@@ -298,6 +331,8 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     };
 
     if !errors.is_empty() {
+        // In file and line order (stable: a line's errors keep the order they were found in).
+        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         return Err(errors);
     }
     for (i, group) in langs.values_mut().enumerate() {
@@ -357,6 +392,34 @@ mod tests {
             errs[1]
                 .to_string()
                 .starts_with("fr/dates.toml:10: rule fr.date.b: pattern does not compile")
+        );
+    }
+
+    #[test]
+    fn errors_of_several_folders_come_in_file_and_line_order() {
+        let bad_pattern = "[[rule]]\nid = \"de.date.a\"\nkind = \"date\"\npattern = '(?<year>\\d{4}'\nexamples = [{ text = \"x\" }]\n";
+        let bad_toml = "[[rule]]\nid = \"fr.date.a\"\nkind = ";
+        let errs = load(&files(&[
+            ("de/dates.toml", bad_pattern),
+            ("fr/dates.toml", bad_toml),
+            (
+                "de/amounts.toml",
+                bad_toml.replace("fr.date", "de.amount").as_str(),
+            ),
+        ]))
+        .unwrap_err();
+        let at: Vec<String> = errs
+            .iter()
+            .map(|e| format!("{}:{:?}", e.file, e.line))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                "de/amounts.toml:Some(3)",
+                "de/dates.toml:Some(4)",
+                "fr/dates.toml:Some(3)"
+            ],
+            "{errs:?}"
         );
     }
 
