@@ -219,13 +219,6 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         .collect();
     // Each folder's lexicon and rule specs first; then every rule of every folder compiled
     // at once (compiling the regexes is most of the cost of loading: use every core).
-    struct Folder<'a> {
-        name: &'a str,
-        lexicon: Lexicon,
-        format: NumberFormat,
-        number_pattern: String,
-        specs: Vec<(RuleSpec, &'a str, &'a str)>,
-    }
     let mut prepared: Vec<Folder<'_>> = Vec::new();
     for folder in folders {
         let mut lexicon = common_lexicon.clone();
@@ -365,6 +358,15 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     })
 }
 
+/// One rule folder read for loading: its lexicon, number format and rule specs, before the
+/// rules of every folder are compiled together.
+struct Folder<'a> {
+    name: &'a str,
+    lexicon: Lexicon,
+    format: NumberFormat,
+    number_pattern: String,
+    specs: Vec<(RuleSpec, &'a str, &'a str)>,
+}
 #[cfg(test)]
 mod tests {
     use super::*;
