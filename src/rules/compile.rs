@@ -275,11 +275,6 @@ impl LazyRegex {
             .map_err(String::as_str)
     }
 
-    /// Whether the regex was built (or failed to build) already.
-    pub fn is_built(&self) -> bool {
-        self.compiled.get().is_some()
-    }
-
     /// The build error, if the regex was built and failed.
     pub fn failed(&self) -> Option<&str> {
         match self.compiled.get() {
