@@ -83,6 +83,14 @@ pub fn canonical(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `str::to_lowercase` would return `s` unchanged.
+fn lowercase_already(s: &str) -> bool {
+    s.chars().all(|c| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    })
+}
+
 impl Table {
     /// Adds or replaces a word.
     pub fn insert(&mut self, word: &str, value: LexValue) {
@@ -102,10 +110,15 @@ impl Table {
     /// Looks up matched text: exactly as written, then (for lowercase words) in any case.
     pub fn get(&self, text: &str) -> Option<&LexValue> {
         let key = canonical(text);
-        let i = self
-            .exact
-            .get(key.as_ref())
-            .or_else(|| self.folded.get(&key.to_lowercase()))?;
+        if let Some(&i) = self.exact.get(key.as_ref()) {
+            return Some(&self.entries[i].1);
+        }
+        // Most misses are lowercase already: no lowercased copy for them.
+        let i = if lowercase_already(&key) {
+            self.folded.get(key.as_ref())
+        } else {
+            self.folded.get(&key.to_lowercase())
+        }?;
         Some(&self.entries[*i].1)
     }
 
@@ -311,6 +324,16 @@ impl Lexicon {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lowercase_already_agrees_with_to_lowercase() {
+        for s in [
+            "", "abc", "Abc", "ABC", "ǅemal", "ǆ", "İstanbul", "straße", "ΟΔΟΣ", "οδος", "ﬁn",
+            "東京", "d'euros", "µ", "Ⅻ", "ⅻ",
+        ] {
+            assert_eq!(lowercase_already(s), s.to_lowercase() == s, "{s:?}");
+        }
+    }
     use super::*;
 
     fn lex(src: &str) -> Lexicon {
