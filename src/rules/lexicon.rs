@@ -328,8 +328,22 @@ mod tests {
     #[test]
     fn lowercase_already_agrees_with_to_lowercase() {
         for s in [
-            "", "abc", "Abc", "ABC", "ǅemal", "ǆ", "İstanbul", "straße", "ΟΔΟΣ", "οδος", "ﬁn",
-            "東京", "d'euros", "µ", "Ⅻ", "ⅻ",
+            "",
+            "abc",
+            "Abc",
+            "ABC",
+            "ǅemal",
+            "ǆ",
+            "İstanbul",
+            "straße",
+            "ΟΔΟΣ",
+            "οδος",
+            "ﬁn",
+            "東京",
+            "d'euros",
+            "µ",
+            "Ⅻ",
+            "ⅻ",
         ] {
             assert_eq!(lowercase_already(s), s.to_lowercase() == s, "{s:?}");
         }
