@@ -150,10 +150,7 @@ fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
                     "day" => Some(r"\d{1,2}".to_owned()),
                     "unit_word" => Some(r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".to_owned()),
                     "cjk_number" => Some(crate::normalize::number::cjk_number_pattern()),
-                    table => cx
-                        .lexicon
-                        .table(table)
-                        .map(super::lexicon::Table::alternation),
+                    table => cx.lexicon.table(table).map(|t| t.alternation().to_owned()),
                 };
                 match expansion {
                     Some(e) => out.push_str(&e),

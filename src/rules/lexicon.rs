@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 /// A lexicon value: an integer (month number, power of ten …) or a string (ISO code …).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub struct Table {
     entries: Vec<(String, LexValue)>,
     exact: HashMap<String, usize>,
     folded: HashMap<String, usize>,
+    /// [`Table::alternation`], written once: many rules of a language use the same table.
+    alternation: OnceLock<String>,
 }
 
 /// Canonical form of a word or matched text for lookup: whitespace runs become one space,
@@ -94,6 +97,7 @@ fn lowercase_already(s: &str) -> bool {
 impl Table {
     /// Adds or replaces a word.
     pub fn insert(&mut self, word: &str, value: LexValue) {
+        self.alternation = OnceLock::new();
         let word = canonical(word).into_owned();
         if let Some(&i) = self.exact.get(&word) {
             self.entries[i].1 = value;
@@ -139,17 +143,19 @@ impl Table {
     /// alternation sorted longest first), and words sharing a prefix share its states, which
     /// keeps the compiled automata of large tables (inflected number words) several times
     /// smaller than a flat alternation would be.
-    pub fn alternation(&self) -> String {
-        let mut root = TrieNode::default();
-        for (word, _) in &self.entries {
-            root.insert(word);
-        }
-        let body = root.render();
-        if root.children.len() > 1 && !root.terminal {
-            body // already one group
-        } else {
-            format!("(?:{body})")
-        }
+    pub fn alternation(&self) -> &str {
+        self.alternation.get_or_init(|| {
+            let mut root = TrieNode::default();
+            for (word, _) in &self.entries {
+                root.insert(word);
+            }
+            let body = root.render();
+            if root.children.len() > 1 && !root.terminal {
+                body // already one group
+            } else {
+                format!("(?:{body})")
+            }
+        })
     }
 }
 
@@ -355,6 +361,15 @@ mod tests {
     }
 
     #[test]
+    fn a_table_extended_after_its_alternation_was_written_writes_it_again() {
+        let mut l = lex("[m]\n\"mai\" = 5\n");
+        assert_eq!(l.table("m").unwrap().alternation(), "(?:mai)");
+        l.extend(&lex("[m]\n\"juin\" = 6\n"));
+        let alt = l.table("m").unwrap().alternation();
+        assert!(alt.contains("juin") && alt.contains("mai"), "{alt}");
+    }
+
+    #[test]
     fn canonical_collapses_spaces_and_apostrophes_and_borrows_canonical_words() {
         for (input, want) in [
             ("mars", "mars"),
@@ -404,7 +419,8 @@ mod tests {
         let table = lex(&format!("[t]\n{src}"))
             .table("t")
             .unwrap()
-            .alternation();
+            .alternation()
+            .to_owned();
         let mut sorted = words.to_vec();
         sorted.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
         let flat: Vec<String> = sorted
