@@ -291,10 +291,13 @@ impl std::fmt::Debug for LazyRegex {
     }
 }
 
-/// Parses a pattern as the regex crate does (same flags and limits): the load-time check.
-fn parse_pattern(pattern: &str, case_insensitive: bool) -> Result<Hir, String> {
+/// Parses a pattern as the regex crate does (same limits): the load-time check, which also
+/// gives the group names and assertions. It parses without the case-insensitive flag of
+/// rules that have it: that flag only case-folds literals and classes (half the cost of
+/// parsing the rule set, for the classes of letters), and cannot make a pattern fail to parse
+/// or change its groups or assertions; the regex and prefilter built later do apply it.
+fn parse_pattern(pattern: &str) -> Result<Hir, String> {
     regex_syntax::ParserBuilder::new()
-        .case_insensitive(case_insensitive)
         .build()
         .parse(pattern)
         .map_err(|e| format!("pattern does not compile: {e}"))
@@ -391,7 +394,7 @@ pub fn compile_rule(
     }
     let pattern_line = spec.pattern.span().start;
     let regex = match expand(spec.pattern.get_ref(), cx) {
-        Ok(expanded) => match parse_pattern(&expanded, !spec.case_sensitive) {
+        Ok(expanded) => match parse_pattern(&expanded) {
             Ok(hir) => Some((hir, expanded)),
             Err(message) => {
                 errors.push(err(pattern_line, message));
