@@ -170,29 +170,23 @@ impl RuleSet {
             Prefilter(&'r RuleGroup),
             Countries(&'r str),
         }
-        let mut groups: Vec<&RuleGroup> = Vec::new();
-        let mut jobs: Vec<Job<'_>> = Vec::new();
-        for lang in langs {
-            if groups.is_empty() {
-                groups.push(&self.common);
-            }
-            let code = lang.unwrap_or("en");
-            if !self.countries.is_prepared(code) {
-                jobs.push(Job::Countries(code));
-            }
-            if let Some(g) = lang
-                .and_then(|l| self.langs.get_key_value(l))
-                .map(|(_, g)| g)
-                && !groups.iter().any(|seen| std::ptr::eq(*seen, g))
-            {
-                groups.push(g);
-            }
+        let langs: Vec<Option<&str>> = langs.into_iter().collect();
+        if langs.is_empty() {
+            return;
         }
-        for g in groups {
-            if g.prefilter.get().is_none() {
-                jobs.push(Job::Prefilter(g));
-            }
-        }
+        let groups =
+            std::iter::once(&self.common).chain(langs.iter().filter_map(|l| self.lang((*l)?)));
+        let mut jobs: Vec<Job<'_>> = groups
+            .filter(|g| g.prefilter.get().is_none())
+            .map(Job::Prefilter)
+            .collect();
+        jobs.extend(
+            langs
+                .iter()
+                .map(|l| l.unwrap_or("en"))
+                .filter(|code| !self.countries.is_prepared(code))
+                .map(Job::Countries),
+        );
         jobs.par_iter().for_each(|job| match job {
             Job::Prefilter(g) => {
                 g.prefilter();
