@@ -257,10 +257,15 @@ fn paragraphs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
 }
 
 /// Calls `f` for each paragraph and each rule of the group that matches somewhere in it,
-/// with the rule's index in the group and the group's caches.
+/// with the rule's index in the group and the group's caches. The prefilter runs over every
+/// paragraph first, with the group's shared prefilter cache (see [`crate::rules::caches`])
+/// locked once for the whole text; while another worker has it, `meanwhile` is called (see
+/// [`crate::rules::CachePool::with_shared`]).
 fn for_each_matching_rule<'r>(
+    rules: &RuleSet,
     group: &'r RuleGroup,
     caches: &mut GroupCaches,
+    meanwhile: &mut dyn FnMut() -> bool,
     text: &str,
     mut f: impl FnMut(&mut GroupCaches, usize, &'r Rule, std::ops::Range<usize>),
 ) {
@@ -273,15 +278,25 @@ fn for_each_matching_rule<'r>(
         }
         return;
     };
-    for range in paragraphs(text) {
-        let hits = prefilter.matches(caches.prefilter(prefilter), &text[range.clone()]);
-        for (i, last_end) in hits {
-            let rule = &group.rules[i];
-            if rule.cut_after_last_match {
-                f(caches, i, rule, range.start..range.start + last_end);
-            } else {
-                f(caches, i, rule, range.clone());
-            }
+    // (paragraph, rule index, the largest end of its matches there)
+    let mut hits: Vec<(std::ops::Range<usize>, usize, usize)> = Vec::new();
+    let scan = |cache: &mut crate::rules::PrefilterCache| {
+        let mut scratch = Vec::new();
+        for range in paragraphs(text) {
+            prefilter.for_each_match(cache, &text[range.clone()], &mut scratch, |i, end| {
+                hits.push((range.clone(), i, end));
+            });
+        }
+    };
+    rules
+        .caches
+        .with_shared(group.index, || prefilter.create_cache(), meanwhile, scan);
+    for (range, i, last_end) in hits {
+        let rule = &group.rules[i];
+        if rule.cut_after_last_match {
+            f(caches, i, rule, range.start..range.start + last_end);
+        } else {
+            f(caches, i, rule, range);
         }
     }
 }
@@ -531,6 +546,19 @@ pub fn extract(
     anchor: Option<Ymd>,
     explain: bool,
 ) -> Extraction {
+    extract_with(rules, lang, text, anchor, explain, &mut || false)
+}
+
+/// [`extract`], calling `meanwhile` (some other work, one piece at a time, `false` when
+/// there is none) while another worker searches with a prefilter cache this one needs.
+pub fn extract_with(
+    rules: &RuleSet,
+    lang: Option<&str>,
+    text: &str,
+    anchor: Option<Ymd>,
+    explain: bool,
+    meanwhile: &mut dyn FnMut() -> bool,
+) -> Extraction {
     let mut matches = Vec::new();
     let mut rejected_bytes = Vec::new();
     let mut groups: Vec<&RuleGroup> = Vec::with_capacity(2);
@@ -541,17 +569,24 @@ pub fn extract(
     let contexts: Vec<Context<'_>> = groups.iter().map(|g| context(g, anchor)).collect();
     let mut lent: Vec<_> = groups.iter().map(|g| rules.caches.take(g.index)).collect();
     for (i, (group, caches)) in groups.into_iter().zip(&mut lent).enumerate() {
-        for_each_matching_rule(group, caches, text, |caches, rule_index, rule, range| {
-            scan_rule_in(
-                rule,
-                (i, rule_index),
-                caches,
-                text,
-                range,
-                &mut matches,
-                explain.then_some(&mut rejected_bytes),
-            );
-        });
+        for_each_matching_rule(
+            rules,
+            group,
+            caches,
+            meanwhile,
+            text,
+            |caches, rule_index, rule, range| {
+                scan_rule_in(
+                    rule,
+                    (i, rule_index),
+                    caches,
+                    text,
+                    range,
+                    &mut matches,
+                    explain.then_some(&mut rejected_bytes),
+                );
+            },
+        );
     }
     let mut caches: Vec<&mut GroupCaches> = lent.iter_mut().map(|l| &mut **l).collect();
     let (kept, dropped) = resolve(text, matches, &contexts, &mut caches, explain);
@@ -636,18 +671,25 @@ pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usi
     let lang_group = lang.and_then(|l| rules.lang(l));
     for group in lang_group.into_iter().chain(std::iter::once(&rules.common)) {
         let mut caches = rules.caches.take(group.index);
-        for_each_matching_rule(group, &mut caches, text, |caches, i, rule, range| {
-            if let Ok(regex) = rule.regex.get() {
-                let cache = caches.rule(i, regex);
-                let mut matches = Searcher::new(Input::new(&text[range]));
-                while matches
-                    .advance(|input| Ok(regex.search_with(cache, input)))
-                    .is_some()
-                {
-                    n += 1;
+        for_each_matching_rule(
+            rules,
+            group,
+            &mut caches,
+            &mut || false,
+            text,
+            |caches, i, rule, range| {
+                if let Ok(regex) = rule.regex.get() {
+                    let cache = caches.rule(i, regex);
+                    let mut matches = Searcher::new(Input::new(&text[range]));
+                    while matches
+                        .advance(|input| Ok(regex.search_with(cache, input)))
+                        .is_some()
+                    {
+                        n += 1;
+                    }
                 }
-            }
-        });
+            },
+        );
     }
     n += rules
         .countries

@@ -441,8 +441,10 @@ fn prepare(cx: &Context<'_>, input: Input) -> Result<Phase1, Failure> {
     })))
 }
 
-/// Extraction (or the cached records) and the document record of a prepared file.
-fn finish(cx: &Context<'_>, p: Prepared) -> Outcome {
+/// Extraction (or the cached records) and the document record of a prepared file;
+/// `meanwhile` is other work to do while another worker has a search cache this one needs
+/// (see [`extract::extract_with`]).
+fn finish(cx: &Context<'_>, p: Prepared, meanwhile: &mut dyn FnMut() -> bool) -> Outcome {
     let Prepared {
         input,
         id,
@@ -461,7 +463,8 @@ fn finish(cx: &Context<'_>, p: Prepared) -> Outcome {
         facts
     } else {
         let anchor = stages.main.published.as_deref().and_then(Ymd::parse_iso);
-        let facts = extract::extract(cx.rules, code, &stages.main.text, anchor, false).facts;
+        let text = &stages.main.text;
+        let facts = extract::extract_with(cx.rules, code, text, anchor, false, meanwhile).facts;
         if let Some(c) = cx.cache {
             let records = Records {
                 lang: lang.code.clone(),
@@ -565,7 +568,7 @@ impl<'p, 'c> Batches<'p, 'c> {
         let cx = self.cx;
         let had_previous = !previous.is_empty();
         let workers = self.pool.current_num_threads();
-        let tasks = Mutex::new(Tasks::new(cx, previous, batch));
+        let queue = Mutex::new(Tasks::new(cx, previous, batch));
         let done: Vec<Done> = self.pool.install(|| {
             (0..workers)
                 .into_par_iter()
@@ -573,12 +576,12 @@ impl<'p, 'c> Batches<'p, 'c> {
                 .map(|worker| {
                     let mut done = Done::default();
                     loop {
-                        let mut tasks = tasks.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut tasks = queue.lock().unwrap_or_else(PoisonError::into_inner);
                         let Some(task) = tasks.next(worker % 2 == 1) else {
                             break done;
                         };
                         drop(tasks);
-                        task.run(cx, &mut done);
+                        task.run(cx, &queue, &mut done);
                     }
                 })
                 .collect()
@@ -666,19 +669,42 @@ impl Tasks {
         };
         run.or_else(|| self.sources.next())
     }
+
+    /// The next source to prepare, if any is left.
+    fn next_source(&mut self) -> Option<(usize, Box<fetching::Loaded>)> {
+        match self.sources.next()? {
+            Task::Prepare(i, loaded) => Some((i, loaded)),
+            Task::Compile(_) | Task::Extract(_) => None,
+        }
+    }
 }
 
 impl Task {
-    fn run(self, cx: &Context<'_>, done: &mut Done) {
+    fn run(self, cx: &Context<'_>, queue: &Mutex<Tasks>, done: &mut Done) {
         match self {
             Task::Compile(langs) => cx.rules.compile_for(langs.iter().map(Option::as_deref)),
-            Task::Extract(run) => done.finished.extend(run.into_iter().map(|(i, p)| {
-                let outcome = match p {
-                    Phase1::Done(outcome) => outcome,
-                    Phase1::Prepared(p) => Ok(finish(cx, *p)),
+            Task::Extract(run) => {
+                // While another worker searches with a prefilter cache that this run needs
+                // (a language's automaton is shared by all workers, one at a time), this one
+                // prepares sources of the next batch.
+                let mut prepared = Vec::new();
+                let mut meanwhile = || {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .next_source();
+                    next.map(|(i, loaded)| prepared.push((i, prepare_loaded(cx, *loaded))))
+                        .is_some()
                 };
-                (i, outcome)
-            })),
+                done.finished.extend(run.into_iter().map(|(i, p)| {
+                    let outcome = match p {
+                        Phase1::Done(outcome) => outcome,
+                        Phase1::Prepared(p) => Ok(finish(cx, *p, &mut meanwhile)),
+                    };
+                    (i, outcome)
+                }));
+                done.prepared.extend(prepared);
+            }
             Task::Prepare(i, loaded) => done.prepared.push((i, prepare_loaded(cx, *loaded))),
         }
     }

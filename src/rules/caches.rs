@@ -10,18 +10,24 @@
 //! the same moment*, and a set warmed by one worker serves the next. The country matchers
 //! (one per document language) lend their caches through a pool of their own the same way.
 //!
-//! Idle sets of a group that has not been used for [`STALE_AFTER`] hand-backs (of any
-//! group) are dropped: a run over folders sorted by language frees each language's caches
-//! once it has moved on, while a mixed corpus, which uses every group all the time, keeps
+//! A group's prefilter is the exception: its cache is shared by all workers, one search at a
+//! time ([`CachePool::with_shared`]). It is the automaton with the most states to build (all
+//! of a language's patterns at once, most of them on the language's first documents: three
+//! fifths of an English prefilter's on the first tenth of the text), and two workers
+//! extracting the same language, each with its own cache, built every state twice (a
+//! twentieth of a run's CPU on a 2-core machine). A worker that finds the cache in use does
+//! other work meanwhile (the pipeline gives it sources to prepare) rather than wait.
+//!
+//! Idle sets (and the shared cache) of a group that has not been used for [`STALE_AFTER`]
+//! hand-backs (of any group) are dropped: a run over folders sorted by language frees each
+//! language's caches once it has moved on, while a mixed corpus, which uses every group all the time, keeps
 //! them all (rebuilding them costs far more than they weigh).
 
 use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
 
-use regex_automata::hybrid::dfa::Cache as PrefilterCache;
 use regex_automata::meta;
 
-use super::Prefilter;
 #[cfg(doc)]
 use super::RuleGroup;
 
@@ -30,20 +36,14 @@ use super::RuleGroup;
 /// documents.
 pub const STALE_AFTER: u64 = 4096;
 
-/// The caches of one rule group's automata.
+/// The caches of one rule group's rule regexes (its prefilter's is shared, see the module
+/// documentation).
 #[derive(Debug, Default)]
 pub struct GroupCaches {
-    prefilter: Option<PrefilterCache>,
     rules: Vec<Option<meta::Cache>>,
 }
 
 impl GroupCaches {
-    /// The cache of the group's prefilter.
-    pub fn prefilter(&mut self, prefilter: &Prefilter) -> &mut PrefilterCache {
-        self.prefilter
-            .get_or_insert_with(|| prefilter.create_cache())
-    }
-
     /// The cache of rule `index` of the group, whose regex is `regex`.
     pub fn rule(&mut self, index: usize, regex: &meta::Regex) -> &mut meta::Cache {
         if self.rules.len() <= index {
@@ -72,28 +72,75 @@ struct Stock<T> {
 }
 
 /// The idle cache sets of a family of automata (the groups of a rule set, the country
-/// matchers), each set keyed by the index of what it serves.
+/// matchers), each set keyed by the index of what it serves, and for each index a cache
+/// of type `S` that all workers share.
 #[derive(Debug)]
-pub struct CachePool<T> {
+pub struct CachePool<T, S = ()> {
     stock: Mutex<Stock<T>>,
+    shared: Box<[Mutex<Option<S>>]>,
 }
 
-impl<T> Default for CachePool<T> {
+fn lock<S>(m: &Mutex<S>) -> std::sync::MutexGuard<'_, S> {
+    // A panic while searching leaves a cache that is only scratch memory: still usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn try_lock<S>(m: &Mutex<S>) -> Option<std::sync::MutexGuard<'_, S>> {
+    match m.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+impl<T, S> Default for CachePool<T, S> {
     fn default() -> Self {
+        CachePool::new(0)
+    }
+}
+
+impl<T, S> CachePool<T, S> {
+    /// A pool with a shared cache for each of `shared` indexes (none by default).
+    pub fn new(shared: usize) -> Self {
         CachePool {
             stock: Mutex::new(Stock {
                 clock: 0,
                 last_used: Vec::new(),
                 idle: Vec::new(),
             }),
+            shared: (0..shared).map(|_| Mutex::new(None)).collect(),
         }
+    }
+
+    /// Runs `search` with the shared cache of `group` (made by `new` the first time). While
+    /// another worker is using it, calls `meanwhile` (some other work, one piece at a time)
+    /// until it returns `false` (nothing left to do), and then waits.
+    ///
+    /// Panics if the pool was made without a shared cache for `group`.
+    pub fn with_shared<R>(
+        &self,
+        group: usize,
+        new: impl FnOnce() -> S,
+        meanwhile: &mut dyn FnMut() -> bool,
+        search: impl FnOnce(&mut S) -> R,
+    ) -> R {
+        let shared = &self.shared[group];
+        let mut cache = loop {
+            if let Some(cache) = try_lock(shared) {
+                break cache;
+            }
+            if !meanwhile() {
+                break lock(shared);
+            }
+        };
+        search(cache.get_or_insert_with(new))
     }
 }
 
-impl<T: Default> CachePool<T> {
+impl<T: Default, S> CachePool<T, S> {
     /// Lends the caches of `group` (a [`RuleGroup::index`] or a matcher's index): an idle set
     /// if there is one (preferably the one this thread used last), a new one otherwise.
-    pub fn take(&self, group: usize) -> Lent<'_, T> {
+    pub fn take(&self, group: usize) -> Lent<'_, T, S> {
         let thread = std::thread::current().id();
         let mut stock = self.lock();
         let idle = &stock.idle;
@@ -139,7 +186,15 @@ impl<T: Default> CachePool<T> {
             *idle = fresh;
             // Freeing megabytes of automata states is done after the lock is released.
             drop(stock);
+            let mut groups: Vec<usize> = stale.iter().map(|i| i.group).collect();
+            groups.sort_unstable();
+            groups.dedup();
             drop(stale);
+            for group in groups {
+                if let Some(shared) = self.shared.get(group) {
+                    lock(shared).take();
+                }
+            }
         }
     }
 
@@ -152,26 +207,26 @@ impl<T: Default> CachePool<T> {
 
 /// A cache set lent by a [`CachePool`], given back when dropped.
 #[derive(Debug)]
-pub struct Lent<'p, T: Default> {
-    pool: &'p CachePool<T>,
+pub struct Lent<'p, T: Default, S = ()> {
+    pool: &'p CachePool<T, S>,
     group: usize,
     caches: T,
 }
 
-impl<T: Default> std::ops::Deref for Lent<'_, T> {
+impl<T: Default, S> std::ops::Deref for Lent<'_, T, S> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.caches
     }
 }
 
-impl<T: Default> std::ops::DerefMut for Lent<'_, T> {
+impl<T: Default, S> std::ops::DerefMut for Lent<'_, T, S> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.caches
     }
 }
 
-impl<T: Default> Drop for Lent<'_, T> {
+impl<T: Default, S> Drop for Lent<'_, T, S> {
     fn drop(&mut self) {
         self.pool
             .give_back(self.group, std::mem::take(&mut self.caches));
@@ -208,7 +263,14 @@ mod tests {
         // The French set and the common one (which has no rules here).
         assert_eq!(set.caches.idle(), 2);
         let lent = set.caches.take(fr.index);
-        assert!(lent.prefilter.is_some() && lent.rules[0].is_some());
+        assert!(lent.rules[0].is_some());
+        let shared_made = set.caches.with_shared(
+            fr.index,
+            || panic!("made again"),
+            &mut || false,
+            |c| c.memory_usage() > 0,
+        );
+        assert!(shared_made);
         assert_eq!(set.caches.idle(), 1);
         drop(lent);
         assert_eq!(set.caches.idle(), 2);
@@ -227,17 +289,68 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_finding_the_shared_cache_in_use_works_meanwhile_then_gets_it() {
+        let pool: CachePool<(), Vec<&str>> = CachePool::new(1);
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let pool = &pool;
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                pool.with_shared(0, Vec::new, &mut || false, |c| {
+                    c.push("first");
+                    held_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                });
+            });
+            held_rx.recv().unwrap();
+            let mut pieces = 0;
+            let mut meanwhile = || {
+                pieces += 1;
+                if pieces == 3 {
+                    release_tx.send(()).unwrap();
+                }
+                // Pieces of other work while there are some, then wait.
+                pieces < 3
+            };
+            let seen = pool.with_shared(
+                0,
+                || panic!("made twice"),
+                &mut meanwhile,
+                |c| {
+                    c.push("second");
+                    c.clone()
+                },
+            );
+            assert_eq!(pieces, 3);
+            assert_eq!(seen, ["first", "second"]);
+        });
+    }
+
+    #[test]
     fn the_sets_of_a_group_no_longer_used_are_dropped() {
         let set = rule_set();
         let (de, fr) = (set.lang("de").unwrap(), set.lang("fr").unwrap());
-        drop(set.caches.take(de.index));
+        // Whether German's shared prefilter cache had to be made again.
+        let made_again = || {
+            let mut made = false;
+            let new = || {
+                made = true;
+                de.prefilter().unwrap().create_cache()
+            };
+            set.caches.with_shared(de.index, new, &mut || false, |_| {});
+            made
+        };
+        crate::extract::extract(&set, Some("de"), "2019", None, false);
+        assert_eq!(set.caches.idle(), 2, "German's set and the common one");
+        assert!(!made_again());
         for _ in 0..STALE_AFTER {
             drop(set.caches.take(fr.index));
         }
-        assert_eq!(
-            set.caches.idle(),
-            2,
-            "German was used {STALE_AFTER} hand-backs ago"
+        // German was handed back {STALE_AFTER} hand-backs ago, the common set one later.
+        assert_eq!(set.caches.idle(), 2, "German's set was dropped");
+        assert!(
+            made_again(),
+            "German's shared cache was dropped with its set"
         );
         drop(set.caches.take(fr.index));
         assert_eq!(set.caches.idle(), 1, "only the French set is left");

@@ -340,6 +340,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         all.update(h.as_bytes());
         file_fingerprints.insert(path.clone(), h.to_hex()[..16].to_owned());
     }
+    let langs_count = langs.len();
     Ok(RuleSet {
         common: common.unwrap_or(RuleGroup {
             name: "common".into(),
@@ -354,7 +355,8 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         origin: files.origin.clone(),
         fingerprint: all.finalize().to_hex()[..16].to_owned(),
         file_fingerprints,
-        caches: CachePool::default(),
+        // The common group and each language's.
+        caches: CachePool::new(1 + langs_count),
     })
 }
 

@@ -36,6 +36,7 @@ pub use countries::Countries;
 pub use lexicon::Lexicon;
 pub use load::{RuleFiles, load};
 pub use prefilter::Prefilter;
+pub use regex_automata::hybrid::dfa::Cache as PrefilterCache;
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -123,8 +124,8 @@ pub struct RuleSet {
     pub fingerprint: String,
     /// Hash of each file.
     pub file_fingerprints: BTreeMap<String, String>,
-    /// The groups' search caches, lent to the workers.
-    pub caches: CachePool<GroupCaches>,
+    /// The groups' search caches: the rules' lent to the workers, the prefilters' shared.
+    pub caches: CachePool<GroupCaches, PrefilterCache>,
 }
 
 impl RuleSet {

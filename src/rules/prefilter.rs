@@ -59,7 +59,22 @@ impl Prefilter {
     /// The patterns that match somewhere in `text`, in increasing order, each with the
     /// largest offset at which one of its matches ends.
     pub fn matches(&self, cache: &mut Cache, text: &str) -> Vec<(usize, usize)> {
-        let mut last_end: Vec<Option<usize>> = vec![None; self.dfa.pattern_len()];
+        let mut found = Vec::new();
+        self.for_each_match(cache, text, &mut Vec::new(), |p, end| found.push((p, end)));
+        found
+    }
+
+    /// Calls `f` with what [`Prefilter::matches`] returns, one pattern at a time, using
+    /// `last_end` as scratch space (so that many paragraphs need one allocation).
+    pub fn for_each_match(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        last_end: &mut Vec<Option<usize>>,
+        mut f: impl FnMut(usize, usize),
+    ) {
+        last_end.clear();
+        last_end.resize(self.dfa.pattern_len(), None);
         let input = Input::new(text);
         let mut state = OverlappingState::start();
         loop {
@@ -70,19 +85,18 @@ impl Prefilter {
             {
                 // Only a quit byte or a gave-up search fails; neither is configured, but if
                 // one happened every rule would simply run over the whole text.
-                return (0..self.dfa.pattern_len())
-                    .map(|p| (p, text.len()))
-                    .collect();
+                last_end.fill(Some(text.len()));
+                break;
             }
             let Some(m) = state.get_match() else { break };
             let end = &mut last_end[m.pattern().as_usize()];
             *end = Some(end.map_or(m.offset(), |e| e.max(m.offset())));
         }
-        last_end
-            .into_iter()
-            .enumerate()
-            .filter_map(|(p, end)| end.map(|e| (p, e)))
-            .collect()
+        for (p, end) in last_end.iter().enumerate() {
+            if let Some(end) = end {
+                f(p, *end);
+            }
+        }
     }
 }
 
