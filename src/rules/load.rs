@@ -1,6 +1,7 @@
 //! Reading a rule folder (or the embedded copy of `rules/`) into a [`RuleSet`], collecting
 //! every error before giving up.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use rayon::prelude::*;
 use super::compile::{CompileContext, compile_rule, number_pattern};
 use super::countries::Countries;
 use super::spec::{RuleFileSpec, RuleSpec};
-use super::{CachePool, Lexicon, Rule, RuleError, RuleGroup, RuleSet, line_of};
+use super::{CachePool, Lexicon, RuleError, RuleGroup, RuleSet, line_of};
 use crate::normalize::number::NumberFormat;
 
 /// The files of a rule set: paths relative to the rule folder (with `/`) and contents.
@@ -217,56 +218,68 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
     let folders: Vec<&str> = std::iter::once("common")
         .chain(groups.keys().copied().filter(|f| *f != "common"))
         .collect();
-    // Each folder's lexicon and rule specs first; then every rule of every folder compiled
-    // at once (compiling the regexes is most of the cost of loading: use every core).
-    let mut prepared: Vec<Folder<'_>> = Vec::new();
-    for folder in folders {
-        let mut lexicon = common_lexicon.clone();
-        let before = errors.len();
-        if folder != "common" {
-            lexicon.extend(&lexicon_of(folder, &mut errors));
-        }
-        if errors.len() > before {
-            // The rules would only repeat the lexicon's errors as unknown placeholders.
-            continue;
-        }
-        let lexicon_file = format!("{folder}/lexicon.toml");
-        let (format, group_chars) = number_format(&lexicon, &lexicon_file, &mut errors);
-        let mut specs = Vec::new();
-        for &(path, content) in groups.get(folder).map_or(&[][..], Vec::as_slice) {
-            if path.ends_with("/lexicon.toml") {
-                continue;
+    // Each folder's lexicon and rule files parsed first (on every core); then every rule of
+    // every folder compiled at once (compiling the regexes is most of the cost of loading).
+    let read: Vec<(Option<Folder<'_>>, Vec<RuleError>)> = folders
+        .par_iter()
+        .map(|&folder| {
+            let mut found = Vec::new();
+            let mut lexicon = common_lexicon.clone();
+            if folder != "common" {
+                lexicon.extend(&lexicon_of(folder, &mut found));
             }
-            let file: RuleFileSpec = match toml::from_str(content) {
-                Ok(s) => s,
-                Err(e) => {
-                    errors.push(toml_error(path, content, &e));
+            if !found.is_empty() {
+                // The rules would only repeat the lexicon's errors as unknown placeholders.
+                return (None, found);
+            }
+            let lexicon_file = format!("{folder}/lexicon.toml");
+            let (format, group_chars) = number_format(&lexicon, &lexicon_file, &mut found);
+            let mut specs = Vec::new();
+            for &(path, content) in groups.get(folder).map_or(&[][..], Vec::as_slice) {
+                if path.ends_with("/lexicon.toml") {
                     continue;
                 }
+                match toml::from_str::<RuleFileSpec>(content) {
+                    Ok(file) => specs.extend(file.rule.into_iter().map(|rule| {
+                        let line = line_of(content, rule.get_ref().id.span().start);
+                        (rule.into_inner(), path, content, line)
+                    })),
+                    Err(e) => found.push(toml_error(path, content, &e)),
+                }
+            }
+            let folder = Folder {
+                name: folder,
+                lexicon,
+                format,
+                number_pattern: number_pattern(format, &group_chars),
+                specs,
             };
-            for rule in file.rule {
-                let rule = rule.into_inner();
-                let id = rule.id.get_ref();
-                let here = format!("{path}:{}", line_of(content, rule.id.span().start));
-                if let Some(first) = seen_ids.insert(id.clone(), here) {
-                    errors.push(RuleError {
-                        file: path.to_owned(),
-                        line: Some(line_of(content, rule.id.span().start)),
-                        rule_id: Some(id.clone()),
-                        message: format!("duplicate id (first defined at {first})"),
-                    });
-                    continue;
+            (Some(folder), found)
+        })
+        .collect();
+    let mut prepared: Vec<Folder<'_>> = Vec::new();
+    for (folder, folder_errors) in read {
+        errors.extend(folder_errors);
+        let Some(mut folder) = folder else { continue };
+        folder.specs.retain(|(rule, path, _, line)| {
+            let id = rule.id.get_ref();
+            match seen_ids.entry(id.clone()) {
+                Entry::Vacant(v) => {
+                    v.insert(format!("{path}:{line}"));
+                    true
                 }
-                specs.push((rule, path, content));
+                Entry::Occupied(first) => {
+                    errors.push(RuleError {
+                        file: (*path).to_owned(),
+                        line: Some(*line),
+                        rule_id: Some(id.clone()),
+                        message: format!("duplicate id (first defined at {})", first.get()),
+                    });
+                    false
+                }
             }
-        }
-        prepared.push(Folder {
-            name: folder,
-            lexicon,
-            format,
-            number_pattern: number_pattern(format, &group_chars),
-            specs,
         });
+        prepared.push(folder);
     }
     let all: Vec<(usize, &RuleSpec, &str, &str)> = prepared
         .iter()
@@ -275,7 +288,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
             folder
                 .specs
                 .iter()
-                .map(move |(rule, path, content)| (f, rule, *path, *content))
+                .map(move |(rule, path, content, _)| (f, rule, *path, *content))
         })
         .collect();
     let contexts: Vec<CompileContext<'_>> = prepared
@@ -286,10 +299,17 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
             number_pattern: f.number_pattern.clone(),
         })
         .collect();
-    let compiled: Vec<(usize, Result<Rule, Vec<RuleError>>)> = all
-        .par_iter()
-        .map(|&(f, rule, path, content)| (f, compile_rule(rule, path, content, &contexts[f])))
-        .collect();
+    // The country names are read meanwhile.
+    let (compiled, countries) = rayon::join(
+        || {
+            all.par_iter()
+                .map(|&(f, rule, path, content)| {
+                    (f, compile_rule(rule, path, content, &contexts[f]))
+                })
+                .collect::<Vec<_>>()
+        },
+        || countries_csv.map(Countries::parse),
+    );
     drop(contexts);
     let mut compiled = compiled.into_iter().peekable();
     for (f, folder) in prepared.into_iter().enumerate() {
@@ -315,8 +335,8 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         }
     }
 
-    let countries = match countries_csv {
-        Some(csv) => Countries::parse(csv).unwrap_or_else(|es| {
+    let countries = match countries {
+        Some(parsed) => parsed.unwrap_or_else(|es| {
             errors.extend(es);
             Countries::default()
         }),
@@ -367,7 +387,8 @@ struct Folder<'a> {
     lexicon: Lexicon,
     format: NumberFormat,
     number_pattern: String,
-    specs: Vec<(RuleSpec, &'a str, &'a str)>,
+    /// Each rule with its file, the file's text and the line of its id.
+    specs: Vec<(RuleSpec, &'a str, &'a str, usize)>,
 }
 #[cfg(test)]
 mod tests {
