@@ -7,12 +7,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
+use foldhash::HashMap as FastMap;
 use regex_automata::Input;
 use regex_automata::meta::{self, Regex};
 
 use super::RuleError;
 use super::caches::CachePool;
 use super::compile::build_regex;
+use super::lexicon::lowercase_already;
 use crate::fact::CountryForm;
 
 /// One row of `countries.csv`.
@@ -35,14 +37,14 @@ pub struct CountryName {
 #[derive(Debug)]
 pub struct CountryMatcher {
     regex: Option<Regex>,
-    exact_names: HashMap<String, usize>,
-    folded_names: HashMap<String, usize>,
+    exact_names: FastMap<String, usize>,
+    folded_names: FastMap<String, usize>,
 }
 
 impl CountryMatcher {
     fn build(names: &[CountryName], rows: &[usize]) -> CountryMatcher {
-        let mut exact_names = HashMap::new();
-        let mut folded_names = HashMap::new();
+        let mut exact_names = FastMap::default();
+        let mut folded_names = FastMap::default();
         for &i in rows {
             let name = &names[i].name;
             if name.chars().any(char::is_uppercase) {
@@ -101,10 +103,13 @@ impl CountryMatcher {
                 break;
             };
             let found = &text[m.range()];
-            let row = self
-                .exact_names
-                .get(found)
-                .or_else(|| self.folded_names.get(&found.to_lowercase()));
+            let row = self.exact_names.get(found).or_else(|| {
+                if lowercase_already(found) {
+                    self.folded_names.get(found)
+                } else {
+                    self.folded_names.get(&found.to_lowercase())
+                }
+            });
             if let (Some(&row), true) = (row, accept(m.start(), m.end())) {
                 out.push((m.start(), m.end(), row));
                 pos = m.end().max(m.start() + 1);

@@ -9,7 +9,9 @@
 //! matches exactly as written (`USD`, `M`); a lowercase word matches in any case.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 /// A lexicon value: an integer (month number, power of ten …) or a string (ISO code …).
@@ -87,8 +89,11 @@ pub fn canonical(s: &str) -> Cow<'_, str> {
 }
 
 /// Whether `str::to_lowercase` would return `s` unchanged.
-fn lowercase_already(s: &str) -> bool {
+pub(crate) fn lowercase_already(s: &str) -> bool {
     s.chars().all(|c| {
+        if c.is_ascii() {
+            return !c.is_ascii_uppercase();
+        }
         let mut lower = c.to_lowercase();
         lower.next() == Some(c) && lower.next().is_none()
     })
