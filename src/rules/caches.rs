@@ -12,16 +12,16 @@
 //!
 //! A group's prefilter is the exception: its cache is shared by all workers, one search at a
 //! time ([`CachePool::with_shared`]). It is the automaton with the most states to build (all
-//! of a language's patterns at once, most of them on the language's first documents: three
-//! fifths of an English prefilter's on the first tenth of the text), and two workers
+//! of a language's patterns at once, most of them on the language's first documents: two
+//! thirds of an English prefilter's on the first tenth of the text), and two workers
 //! extracting the same language, each with its own cache, built every state twice (a
 //! twentieth of a run's CPU on a 2-core machine). A worker that finds the cache in use does
 //! other work meanwhile (the pipeline gives it sources to prepare) rather than wait.
 //!
 //! Idle sets (and the shared cache) of a group that has not been used for [`STALE_AFTER`]
 //! hand-backs (of any group) are dropped: a run over folders sorted by language frees each
-//! language's caches once it has moved on, while a mixed corpus, which uses every group all the time, keeps
-//! them all (rebuilding them costs far more than they weigh).
+//! language's caches once it has moved on, while a mixed corpus, which uses every group all
+//! the time, keeps them all (rebuilding them costs far more than they weigh).
 
 use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
