@@ -291,14 +291,16 @@ fn write(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-stages-write");
     let mut g = c.benchmark_group("write");
     g.throughput(Throughput::Bytes(text.len() as u64));
-    let mut cells = newsfacts::record::FactCells::default();
+    let mut buffers = newsfacts::record::FactFields::default();
     g.bench_function("rows/en", |b| {
         b.iter(|| {
             let doc = black_box(&doc);
             let row = newsfacts::record::document_row(doc);
             for ex in &doc.facts {
-                newsfacts::record::fact_cells(&mut cells, &doc.id, doc.lang.as_deref(), ex);
-                black_box(cells.cells());
+                let lang = doc.lang.as_deref();
+                newsfacts::record::fact_fields(&mut buffers, &doc.id, lang, ex, |field| {
+                    black_box(field);
+                });
             }
             row
         });

@@ -699,13 +699,13 @@ pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usi
 }
 
 /// Countries in first-mention order, without repeats.
-pub fn countries_in_order(facts: &[Extracted]) -> Vec<String> {
-    let mut seen = Vec::new();
+pub fn countries_in_order(facts: &[Extracted]) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
     for f in facts {
         if let Fact::Country(c) = &f.fact
-            && !seen.contains(&c.code)
+            && !seen.contains(&c.code.as_str())
         {
-            seen.push(c.code.clone());
+            seen.push(&c.code);
         }
     }
     seen

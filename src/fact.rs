@@ -367,8 +367,9 @@ impl Cell<'_> {
         match self {
             Cell::Text(s) => out.push_str(s),
             Cell::Flag(b) => out.push_str(if b { "true" } else { "false" }),
-            Cell::Offset(_) | Cell::Decimal(_) => {
-                let _ = write!(out, "{self}");
+            Cell::Offset(n) => push_decimal(out, n),
+            Cell::Decimal(d) => {
+                let _ = write!(out, "{d}");
             }
         }
     }
@@ -385,6 +386,22 @@ impl fmt::Display for Cell<'_> {
     }
 }
 
+/// Appends `n` in decimal digits: what `write!(out, "{n}")` writes, without the formatting
+/// machinery (every row has several offsets).
+pub fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
 /// One extracted fact with its provenance in the document's text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extracted {
@@ -398,4 +415,16 @@ pub struct Extracted {
     pub rule_id: String,
     /// What it means.
     pub fact: Fact,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_decimal_writes_what_display_writes() {
+        for n in [0, 7, 10, 99, 1000, 123_456_789, usize::MAX] {
+            let mut out = String::from("x");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 }

@@ -283,13 +283,17 @@ fn record_id_hash(
     end: usize,
     rule_id: &str,
 ) -> blake3::Hash {
-    use std::fmt::Write as _;
+    // What `format!("{doc_id}\0{kind}\0{start}\0{end}\0{rule_id}")` writes.
     key.clear();
-    let _ = write!(
-        key,
-        "{doc_id}\0{}\0{start}\0{end}\0{rule_id}",
-        kind.as_str()
-    );
+    key.push_str(doc_id);
+    key.push('\0');
+    key.push_str(kind.as_str());
+    key.push('\0');
+    crate::fact::push_decimal(key, start);
+    key.push('\0');
+    crate::fact::push_decimal(key, end);
+    key.push('\0');
+    key.push_str(rule_id);
     blake3::hash(key.as_bytes())
 }
 
@@ -330,43 +334,34 @@ pub fn fact_row(doc_id: &str, lang: Option<&str>, ex: &Extracted) -> Row {
     row
 }
 
-/// The cells of a fact's row without allocating them: what [`fact_row`] collects, written
-/// into buffers that are used again for the next row (`None` is an empty cell in a CSV
-/// file, so it is an empty buffer here).
-pub fn fact_cells(buffers: &mut FactCells, doc_id: &str, lang: Option<&str>, ex: &Extracted) {
-    let FactCells { key, cells, len } = buffers;
-    *len = 0;
-    visit_fact_row(key, doc_id, lang, ex, |cell| {
-        if cells.len() == *len {
-            cells.push(String::new());
+/// The cells of a fact's row as text, in column order, without allocating: what
+/// [`fact_row`] collects (`None` as an empty cell, as in a CSV file), passed to `field` one at
+/// a time, text borrowed from the fact and numbers written into a buffer used again for the
+/// next row.
+pub fn fact_fields(
+    buffers: &mut FactFields,
+    doc_id: &str,
+    lang: Option<&str>,
+    ex: &Extracted,
+    mut field: impl FnMut(&str),
+) {
+    let FactFields { key, value } = buffers;
+    visit_fact_row(key, doc_id, lang, ex, |cell| match cell {
+        None => field(""),
+        Some(Cell::Text(text)) => field(text),
+        Some(cell) => {
+            value.clear();
+            cell.write_to(value);
+            field(value);
         }
-        let buffer = &mut cells[*len];
-        buffer.clear();
-        if let Some(value) = cell {
-            value.write_to(buffer);
-        }
-        *len += 1;
     });
 }
 
-/// Reused buffers for [`fact_cells`].
+/// Reused buffers for [`fact_fields`].
 #[derive(Debug, Default)]
-pub struct FactCells {
+pub struct FactFields {
     key: String,
-    cells: Vec<String>,
-    len: usize,
-}
-
-impl FactCells {
-    /// The cells of the last row written.
-    pub fn cells(&self) -> &[String] {
-        &self.cells[..self.len]
-    }
-
-    /// The same, to change in place.
-    pub fn cells_mut(&mut self) -> &mut [String] {
-        &mut self.cells[..self.len]
-    }
+    value: String,
 }
 
 /// Calls `cell` with each cell of a fact's row, in column order; `key` is scratch space.
@@ -567,7 +562,7 @@ mod tests {
             }),
         ];
         // One set of buffers for every row, shorter rows after longer ones included.
-        let mut buffers = FactCells::default();
+        let mut buffers = FactFields::default();
         for (i, fact) in facts.into_iter().enumerate() {
             let ex = Extracted {
                 start: i,
@@ -578,15 +573,29 @@ mod tests {
             };
             for lang in [Some("fr"), None] {
                 let row = fact_row("doc", lang, &ex);
-                fact_cells(&mut buffers, "doc", lang, &ex);
+                let mut fields = Vec::new();
+                fact_fields(&mut buffers, "doc", lang, &ex, |f| {
+                    fields.push(f.to_owned());
+                });
                 let want: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("")).collect();
-                assert_eq!(buffers.cells(), want.as_slice());
+                assert_eq!(fields, want);
                 assert_eq!(row.len(), fact_columns(ex.fact.kind()).len());
                 assert_eq!(
                     row[0].as_deref(),
                     Some(record_id("doc", ex.fact.kind(), i, i + 3, "fr.count.number").as_str())
                 );
             }
+        }
+    }
+
+    #[test]
+    fn record_ids_hash_the_documented_key() {
+        for (start, end) in [(0, 9), (10, 123_456), (usize::MAX - 1, usize::MAX)] {
+            let key = format!("doc\0date\0{start}\0{end}\0fr.date.x");
+            assert_eq!(
+                record_id("doc", FactKind::Date, start, end, "fr.date.x"),
+                blake3::hash(key.as_bytes()).to_hex()[..16]
+            );
         }
     }
 

@@ -28,7 +28,7 @@ use anyhow::{Context as _, Result};
 use crate::document::Document;
 use crate::error::Failure;
 use crate::fact::FactKind;
-use crate::record::{self, Column, FactCells, Row};
+use crate::record::{self, Column, FactFields, Row};
 use crate::schema::{self, Dialect};
 
 /// The format of the output tables.
@@ -335,6 +335,17 @@ impl Table {
         self.cells(row.iter().map(|c| c.as_deref().unwrap_or("")))
     }
 
+    /// Writes a row field by field: `write` calls the CSV writer's `write_field` for each
+    /// and ends the record.
+    fn fields(
+        &mut self,
+        write: impl FnOnce(&mut csv::Writer<BufWriter<File>>) -> csv::Result<()>,
+    ) -> Result<()> {
+        self.diverge()?;
+        let written = write(self.writer()?);
+        written.with_context(|| self.context())
+    }
+
     fn cells<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> Result<()> {
         self.diverge()?;
         self.writer()?
@@ -438,7 +449,9 @@ pub struct Tables {
     files: Files,
     csv_safe: bool,
     /// Buffers for fact rows that are written and not kept.
-    scratch: FactCells,
+    scratch: FactFields,
+    /// A cell with its formula protection (`--csv-safe`).
+    safe_buffer: String,
 }
 
 /// Neutralizes a cell that a spreadsheet would read as a formula.
@@ -459,9 +472,14 @@ fn safe(csv_safe: bool, row: Row) -> Row {
 }
 
 fn make_spreadsheet_safe(cell: &mut String) {
-    if cell.starts_with(['=', '+', '-', '@']) {
+    if needs_protection(cell) {
         cell.insert(0, '\'');
     }
+}
+
+/// Whether a spreadsheet would read the cell as a formula.
+fn needs_protection(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@'])
 }
 
 impl Tables {
@@ -501,7 +519,8 @@ impl Tables {
             dir: dir.to_path_buf(),
             files,
             csv_safe,
-            scratch: FactCells::default(),
+            scratch: FactFields::default(),
+            safe_buffer: String::new(),
         })
     }
 
@@ -517,20 +536,33 @@ impl Tables {
                 documents, facts, ..
             } = &mut self.files
         {
-            // The common case: rows go straight from reused buffers to the files.
+            // The common case: fact rows go straight from the facts to the files, field by
+            // field (only numbers are formatted, into a reused buffer).
             documents.row(&safe(self.csv_safe, record::document_row(doc)))?;
+            let (scratch, safe_buffer) = (&mut self.scratch, &mut self.safe_buffer);
             for ex in &doc.facts {
-                record::fact_cells(&mut self.scratch, &doc.id, doc.lang.as_deref(), ex);
-                if self.csv_safe {
-                    self.scratch
-                        .cells_mut()
-                        .iter_mut()
-                        .for_each(make_spreadsheet_safe);
-                }
                 let kind = ex.fact.kind();
-                if let Some((_, table)) = facts.iter_mut().find(|(k, _)| *k == kind) {
-                    table.cells(self.scratch.cells().iter().map(String::as_str))?;
-                }
+                let Some((_, table)) = facts.iter_mut().find(|(k, _)| *k == kind) else {
+                    continue;
+                };
+                table.fields(|w| {
+                    let mut written = Ok(());
+                    record::fact_fields(scratch, &doc.id, doc.lang.as_deref(), ex, |field| {
+                        if written.is_ok() {
+                            written = if self.csv_safe && needs_protection(field) {
+                                safe_buffer.clear();
+                                safe_buffer.push('\'');
+                                safe_buffer.push_str(field);
+                                w.write_field(&*safe_buffer)
+                            } else {
+                                w.write_field(field)
+                            };
+                        }
+                    });
+                    written?;
+                    // Ends the record.
+                    w.write_record(None::<&[u8]>)
+                })?;
             }
             return Ok(Vec::new());
         }
@@ -658,6 +690,79 @@ mod tests {
             .iter()
             .map(|n| std::fs::read_to_string(out.join(n)).unwrap())
             .collect()
+    }
+
+    /// A document whose facts have cells a spreadsheet would read as formulas.
+    fn document_with_formula_cells() -> Document {
+        use crate::document::{LangSource, MediaType};
+        use crate::fact::{AmountFact, CountryFact, CountryForm, Extracted, Fact};
+        use crate::normalize::number::Decimal;
+        let fact = |start: usize, text: &str, fact: Fact| Extracted {
+            start,
+            end: start + text.chars().count(),
+            text: text.into(),
+            rule_id: "fr.amount.number_currency".into(),
+            fact,
+        };
+        let amount = |value: &str| {
+            Fact::Amount(AmountFact {
+                value: Decimal::parse_plain(value).unwrap(),
+                currency: "EUR".into(),
+                unit_value: Decimal::parse_plain(value).unwrap(),
+                unit: "@€".into(),
+                currency_ambiguous: false,
+                qualifier: None,
+            })
+        };
+        let country = Fact::Country(CountryFact {
+            code: "FR".into(),
+            form: CountryForm::Name,
+        });
+        Document {
+            id: "d".into(),
+            source: "=a.txt".into(),
+            provenance: None,
+            content_hash: "h".into(),
+            bytes: 1,
+            media_type: MediaType::Text,
+            encoding: "UTF-8",
+            encoding_source: "default",
+            title: Some("+title".into()),
+            published: None,
+            lang: Some("fr".into()),
+            lang_confidence: None,
+            lang_source: LangSource::Given,
+            rule_set: "fr".into(),
+            chars: 40,
+            facts: vec![
+                fact(0, "-5,25 €", amount("-5.25")),
+                fact(10, "=3 €", amount("3")),
+                fact(20, "France", country),
+            ],
+        }
+    }
+
+    #[test]
+    fn fact_rows_written_field_by_field_are_the_rows_collected() {
+        for csv_safe in [false, true] {
+            let tables = |keep_rows: bool| {
+                let dir = tempfile::tempdir().unwrap();
+                let mut t = Tables::create(dir.path(), OutputFormat::Csv, csv_safe, None).unwrap();
+                // Without rows kept: fields streamed; with: rows collected, then written.
+                t.document(&document_with_formula_cells(), keep_rows)
+                    .unwrap();
+                t.finish().unwrap();
+                let files: Vec<String> = ["amounts.csv", "countries.csv", "documents.csv"]
+                    .iter()
+                    .map(|n| std::fs::read_to_string(dir.path().join(n)).unwrap())
+                    .collect();
+                files
+            };
+            let (streamed, collected) = (tables(false), tables(true));
+            assert_eq!(streamed, collected, "csv_safe {csv_safe}");
+            let protected = streamed[0].contains(",'-5.25,") && streamed[0].contains(",'=3 €,");
+            assert_eq!(protected, csv_safe, "{}", streamed[0]);
+        }
     }
 
     #[test]
