@@ -745,6 +745,10 @@ const LANGUAGE_RUN: usize = 32;
 /// The workers' results for one batch, in input order.
 type Batch = Vec<Result<Outcome, Failure>>;
 
+/// Documents after which the writer hands the tables written so far to the disk (see
+/// [`Tables::sync_written`]), while the workers go on.
+const SYNC_EVERY: u64 = 4096;
+
 /// Documents per parallel batch: large enough to keep every core busy, small enough to
 /// bound memory.
 const BATCH: usize = 256;
@@ -1020,6 +1024,7 @@ pub fn run(
         let progress = &progress;
         let handle = scope.spawn(move || -> Result<Writer<'_>> {
             let mut w = writer;
+            let mut unsynced = 0;
             for results in rx {
                 let (mut bytes, mut errors, n) = (0, 0, results.len() as u64);
                 for result in results {
@@ -1040,6 +1045,11 @@ pub fn run(
                     }
                 }
                 progress.advance(n, bytes, errors);
+                unsynced += n;
+                if unsynced >= SYNC_EVERY {
+                    w.tables.sync_written()?;
+                    unsynced = 0;
+                }
             }
             w.finish_previous()?;
             Ok(w)
