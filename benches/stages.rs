@@ -20,7 +20,7 @@
 //! * `document`: every CPU stage of one input (`pipeline::main_text` then
 //!   `pipeline::process_text`), for reference next to the stages;
 //! * `rules`: loading the embedded rules (`rules::load`, on every core) and compiling one
-//!   language's prefilter (`Prefilter::new`, what `RuleSet::compile_prefilters` does per group).
+//!   language's prefilter (`Prefilter::new`, what `RuleSet::compile_for` does per group).
 //!
 //! Inputs are built here from `fixtures/` (read relative to the crate), deterministically:
 //! an "article" of a language joins that language's plain-text fixtures, decoded and in path

@@ -736,6 +736,37 @@ fn languages_to_extract(cx: &Context<'_>, grouped: &[(usize, Phase1)]) -> Vec<Op
     langs
 }
 
+/// The languages of a sample of the input files ([`LANGUAGE_SAMPLE`] of them, evenly spread),
+/// detected on the current rayon pool: what a large run builds the automata of before it
+/// starts. A language the sample misses has them built when its first documents come (see
+/// [`RuleSet::compile_for`]); one that is not in the corpus costs nothing.
+fn sample_languages(sources: &[Source]) -> Vec<Option<String>> {
+    let files: Vec<&Input> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(input) => Some(input),
+            Source::Url(_) => None,
+        })
+        .collect();
+    let step = files.len().div_ceil(LANGUAGE_SAMPLE).max(1);
+    let mut langs: Vec<Option<String>> = files
+        .par_iter()
+        .step_by(step)
+        .filter_map(|input| {
+            let bytes = std::fs::read(&input.path).ok()?;
+            let html = ingest::is_html_path(&input.path);
+            let stages = text_stages(input, &bytes, html, None).ok()?;
+            Some(stages.lang.code)
+        })
+        .collect();
+    langs.sort_unstable();
+    langs.dedup();
+    langs
+}
+
+/// How many input files a large run reads first to guess its languages.
+const LANGUAGE_SAMPLE: usize = 64;
+
 /// The most documents of one language a worker extracts in a row (see [`Tasks`]):
 /// on a mixed corpus a language is then rarely extracted by two workers at once (each would
 /// need its own set of search caches: 35 MB more on a 20-language corpus with 2 workers),
@@ -753,9 +784,10 @@ const SYNC_EVERY: u64 = 4096;
 /// bound memory.
 const BATCH: usize = 256;
 
-/// From this many documents on, every language's prefilter is compiled before the run, on
-/// all cores (see [`RuleSet::compile_prefilters`]); a smaller run, or a re-run that keeps the
-/// rows of unchanged documents, compiles only the ones it uses.
+/// From this many documents on, the prefilters and country matchers of the languages found in
+/// a sample of the input are built before the run, on all cores (see [`sample_languages`]);
+/// a smaller run, or a re-run that keeps the rows of unchanged documents, builds them as its
+/// documents need them.
 const EAGER_PREFILTERS: usize = 2000;
 /// The batch when some documents are fetched: smaller, so that extraction follows the
 /// network closely instead of waiting for 256 pages.
@@ -965,7 +997,12 @@ pub fn run(
         .as_ref()
         .is_some_and(|p| p.reuse_blocked().is_none());
     if found.sources.len() >= EAGER_PREFILTERS && !keeping_rows {
-        pool.install(|| rules.compile_prefilters(opts.lang.as_deref()));
+        // The languages the run will meet: the one given, or those of a sample of the input.
+        let langs = match &opts.lang {
+            Some(lang) => vec![Some(lang.clone())],
+            None => pool.install(|| sample_languages(&found.sources)),
+        };
+        pool.install(|| rules.compile_for(langs.iter().map(Option::as_deref)));
     }
     let duplicates: HashSet<String> = found
         .sources
@@ -1201,4 +1238,36 @@ fn run_json(rules: &RuleSet, opts: &RunOptions, s: &RunSummary) -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_sample_finds_the_languages_of_the_input() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            (
+                "a.txt",
+                "Le gouvernement a annoncé mardi que les négociations reprendraient la semaine \
+                 prochaine à Paris, après des mois de blocage entre les partenaires sociaux.",
+            ),
+            (
+                "b.txt",
+                "Die Regierung kündigte am Dienstag an, dass die Verhandlungen in der nächsten \
+                 Woche in Berlin wieder aufgenommen werden, nach Monaten des Stillstands.",
+            ),
+            ("c.bin", "not read: no text extension"),
+            ("d.txt", ""),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let found = ingest::collect(&[dir.path().to_path_buf()], &[]);
+        // The empty file fails to decode and is left out.
+        assert_eq!(
+            sample_languages(&found.sources),
+            [Some("de".to_owned()), Some("fr".to_owned())]
+        );
+    }
 }

@@ -140,25 +140,6 @@ impl RuleSet {
         applicable_fingerprint(&self.file_fingerprints, lang)
     }
 
-    /// Compiles the prefilters of the common rules and of `lang` (every language when
-    /// `None`) now, on the current rayon pool, instead of on first use. A large run meets
-    /// most languages; compiling each one on first use would keep the other workers waiting
-    /// for it.
-    pub fn compile_prefilters(&self, lang: Option<&str>) {
-        use rayon::prelude::*;
-        let groups: Vec<&RuleGroup> = std::iter::once(&self.common)
-            .chain(
-                self.langs
-                    .iter()
-                    .filter(|(code, _)| lang.is_none_or(|l| l == code.as_str()))
-                    .map(|(_, g)| g),
-            )
-            .collect();
-        groups.par_iter().for_each(|g| {
-            g.prefilter();
-        });
-    }
-
     /// Builds now, on the current rayon pool, the automata extracting documents in `langs`
     /// needs for sure that are not built yet: the prefilters of their groups and of `common`,
     /// and their country matchers. Built on first use instead, by the first document of a
