@@ -623,7 +623,7 @@ struct Done {
 /// runs in two would give, and the sources come last, to fill the workers' tails.
 struct Tasks {
     runs: std::collections::VecDeque<Task>,
-    sources: std::vec::IntoIter<Task>,
+    sources: std::iter::Enumerate<std::vec::IntoIter<fetching::Loaded>>,
 }
 
 impl Tasks {
@@ -649,14 +649,9 @@ impl Tasks {
         if !run.is_empty() {
             runs.push_back(Task::Extract(run));
         }
-        let sources: Vec<Task> = batch
-            .into_iter()
-            .enumerate()
-            .map(|(i, loaded)| Task::Prepare(i, Box::new(loaded)))
-            .collect();
         Tasks {
             runs,
-            sources: sources.into_iter(),
+            sources: batch.into_iter().enumerate(),
         }
     }
 
@@ -667,15 +662,10 @@ impl Tasks {
         } else {
             self.runs.pop_front()
         };
-        run.or_else(|| self.sources.next())
-    }
-
-    /// The next source to prepare, if any is left.
-    fn next_source(&mut self) -> Option<(usize, Box<fetching::Loaded>)> {
-        match self.sources.next()? {
-            Task::Prepare(i, loaded) => Some((i, loaded)),
-            Task::Compile(_) | Task::Extract(_) => None,
-        }
+        run.or_else(|| {
+            let (i, loaded) = self.sources.next()?;
+            Some(Task::Prepare(i, Box::new(loaded)))
+        })
     }
 }
 
@@ -692,8 +682,9 @@ impl Task {
                     let next = queue
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .next_source();
-                    next.map(|(i, loaded)| prepared.push((i, prepare_loaded(cx, *loaded))))
+                        .sources
+                        .next();
+                    next.map(|(i, loaded)| prepared.push((i, prepare_loaded(cx, loaded))))
                         .is_some()
                 };
                 done.finished.extend(run.into_iter().map(|(i, p)| {
@@ -997,12 +988,15 @@ pub fn run(
         .as_ref()
         .is_some_and(|p| p.reuse_blocked().is_none());
     if found.sources.len() >= EAGER_PREFILTERS && !keeping_rows {
-        // The languages the run will meet: the one given, or those of a sample of the input.
-        let langs = match &opts.lang {
-            Some(lang) => vec![Some(lang.clone())],
-            None => pool.install(|| sample_languages(&found.sources)),
-        };
-        pool.install(|| rules.compile_for(langs.iter().map(Option::as_deref)));
+        pool.install(|| {
+            // The languages the run will meet: the one given, or those of a sample of the
+            // input.
+            let langs = match &opts.lang {
+                Some(lang) => vec![Some(lang.clone())],
+                None => sample_languages(&found.sources),
+            };
+            rules.compile_for(langs.iter().map(Option::as_deref));
+        });
     }
     let duplicates: HashSet<String> = found
         .sources

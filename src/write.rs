@@ -367,6 +367,15 @@ impl Table {
         }
     }
 
+    /// Flushes and syncs the rows written so far (none while rows are being copied).
+    fn sync_written(&mut self) -> Result<()> {
+        let Some(w) = self.writer.as_mut() else {
+            return Ok(());
+        };
+        let synced = w.flush().and_then(|()| w.get_ref().get_ref().sync_data());
+        synced.with_context(|| self.context())
+    }
+
     fn finish(mut self) -> Result<()> {
         if let (Some(n), Some(base)) = (self.same_as_base, &self.base)
             && n == base.len
@@ -418,6 +427,14 @@ impl JsonlFile {
         serde_json::to_writer(&mut self.out, object)
             .map_err(std::io::Error::from)
             .and_then(|()| self.out.write_all(b"\n"))
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    /// Flushes and syncs the lines written so far.
+    fn sync_written(&mut self) -> Result<()> {
+        self.out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_data())
             .with_context(|| format!("cannot write {}", self.path.display()))
     }
 
@@ -538,32 +555,23 @@ impl Tables {
                 facts,
                 errors,
             } => {
-                let tables = std::iter::once(&mut **documents)
-                    .chain(facts.iter_mut().map(|(_, t)| t))
-                    .chain(std::iter::once(&mut **errors));
-                for table in tables {
-                    let context = table.context();
-                    if let Some(w) = table.writer.as_mut() {
-                        w.flush()
-                            .and_then(|()| w.get_ref().get_ref().sync_data())
-                            .context(context)?;
-                    }
+                documents.sync_written()?;
+                for (_, t) in facts {
+                    t.sync_written()?;
                 }
+                errors.sync_written()
             }
             Files::Jsonl {
                 documents,
                 records,
                 errors,
             } => {
-                for file in [documents, records, errors] {
-                    file.out
-                        .flush()
-                        .and_then(|()| file.out.get_ref().sync_data())
-                        .with_context(|| format!("cannot write {}", file.path.display()))?;
+                for f in [documents, records, errors] {
+                    f.sync_written()?;
                 }
+                Ok(())
             }
         }
-        Ok(())
     }
 
     /// Writes a document and its facts; returns the facts' rows as written when

@@ -80,8 +80,9 @@ pub struct CachePool<T, S = ()> {
     shared: Box<[Mutex<Option<S>>]>,
 }
 
+/// Locks `m` even if a panic poisoned it: a shared cache is only scratch memory, still usable
+/// after a panic while searching (and see [`CachePool::take`] for the stock).
 fn lock<S>(m: &Mutex<S>) -> std::sync::MutexGuard<'_, S> {
-    // A panic while searching leaves a cache that is only scratch memory: still usable.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -201,7 +202,7 @@ impl<T: Default, S> CachePool<T, S> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Stock<T>> {
         // A panic while holding the lock leaves the stock consistent (every change is one
         // push, removal or replacement of the idle list).
-        self.stock.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.stock)
     }
 }
 

@@ -10,9 +10,9 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use foldhash::HashMap;
-use std::sync::OnceLock;
 
 /// A lexicon value: an integer (month number, power of ten …) or a string (ISO code …).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,6 +335,7 @@ impl Lexicon {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn lowercase_already_agrees_with_to_lowercase() {
@@ -359,7 +360,6 @@ mod tests {
             assert_eq!(lowercase_already(s), s.to_lowercase() == s, "{s:?}");
         }
     }
-    use super::*;
 
     fn lex(src: &str) -> Lexicon {
         Lexicon::from_toml(&src.parse::<toml::Table>().unwrap()).unwrap()
