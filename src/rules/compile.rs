@@ -296,16 +296,143 @@ impl std::fmt::Debug for LazyRegex {
     }
 }
 
-/// Parses a pattern as the regex crate does (same limits): the load-time check, which also
-/// gives the group names and assertions. It parses without the case-insensitive flag of
-/// rules that have it: that flag only case-folds literals and classes (half the cost of
-/// parsing the rule set, for the classes of letters), and cannot make a pattern fail to parse
-/// or change its groups or assertions; the regex and prefilter built later do apply it.
+/// What loading needs to know of a pattern besides whether it compiles.
+#[derive(Debug, Default, PartialEq)]
+struct PatternShape {
+    /// Its named groups, in order.
+    names: Vec<String>,
+    /// Whether it has assertions (`\b`, `^`, …).
+    has_assertions: bool,
+}
+
+/// Checks a pattern as the regex crate parses it (same limits) and returns its shape: the
+/// load-time check. Parsing to a syntax tree finds every error but two kinds, which need
+/// the translation to the regex engine's intermediate form that the prefilter and the
+/// regex do later: an unknown Unicode property (`\p{…}`) and, with Unicode turned off
+/// (`(?-u)`), something that could match invalid UTF-8. So the tree is translated only when
+/// it turns Unicode off (or has a `{0}` repetition, which translation drops), and each
+/// distinct Unicode class is translated once per process; otherwise the tree alone gives
+/// the shape, at half the cost of translating (the lexicons make patterns of many
+/// kilobytes). Either way a failure is reported by the full parse, with its message.
+fn check_pattern(pattern: &str) -> Result<PatternShape, String> {
+    match tree_shape(pattern) {
+        Some(shape) => Ok(shape),
+        None => parse_pattern(pattern).map(|hir| hir_shape(&hir)),
+    }
+}
+
+/// The shape of a pattern read from its syntax tree, when the tree shows that it translates.
+fn tree_shape(pattern: &str) -> Option<PatternShape> {
+    let ast = regex_syntax::ast::parse::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let walk = regex_syntax::ast::visit(&ast, ShapeWalk::default()).ok()?;
+    walk.classes
+        .iter()
+        .all(|c| class_translates(&pattern[c.clone()]))
+        .then_some(walk.shape)
+}
+
+/// Parses a pattern to the regex engine's intermediate form, without the case-insensitive
+/// flag of rules that have it: that flag only case-folds literals and classes (half the
+/// cost of translating, for the classes of letters), and cannot make a pattern fail or
+/// change its groups or assertions; the regex and prefilter built later do apply it.
 fn parse_pattern(pattern: &str) -> Result<Hir, String> {
     regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
         .map_err(|e| format!("pattern does not compile: {e}"))
+}
+
+/// The shape of a translated pattern.
+fn hir_shape(hir: &Hir) -> PatternShape {
+    let mut names = Vec::new();
+    group_names(hir, &mut names);
+    PatternShape {
+        names,
+        has_assertions: !hir.properties().look_set().is_empty(),
+    }
+}
+
+/// Whether a Unicode class written alone (`\p{Greek}`, `\pL`) translates; remembered for
+/// the process, as rule files use a handful of classes many times.
+fn class_translates(class: &str) -> bool {
+    static KNOWN: OnceLock<std::sync::Mutex<std::collections::HashMap<String, bool>>> =
+        OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let lock = || {
+        known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(ok) = lock().get(class) {
+        return *ok;
+    }
+    let ok = regex_syntax::Parser::new().parse(class).is_ok();
+    lock().insert(class.to_owned(), ok);
+    ok
+}
+
+/// Reads a pattern's shape from its syntax tree; fails (so that the pattern is translated)
+/// on what the tree alone cannot vouch for. Records the spans of Unicode classes to check.
+#[derive(Default)]
+struct ShapeWalk {
+    shape: PatternShape,
+    classes: Vec<std::ops::Range<usize>>,
+}
+
+impl regex_syntax::ast::Visitor for ShapeWalk {
+    type Output = ShapeWalk;
+    type Err = ();
+
+    fn finish(self) -> Result<ShapeWalk, ()> {
+        Ok(self)
+    }
+
+    fn visit_pre(&mut self, ast: &regex_syntax::ast::Ast) -> Result<(), ()> {
+        use regex_syntax::ast::{Ast, GroupKind, RepetitionKind, RepetitionRange};
+        match ast {
+            Ast::Group(g) => match &g.kind {
+                GroupKind::CaptureName { name, .. } => self.shape.names.push(name.name.clone()),
+                GroupKind::NonCapturing(flags) => unicode_untouched(flags)?,
+                GroupKind::CaptureIndex(_) => {}
+            },
+            Ast::Flags(f) => unicode_untouched(&f.flags)?,
+            Ast::Assertion(_) => self.shape.has_assertions = true,
+            Ast::ClassUnicode(c) => self.classes.push(c.span.start.offset..c.span.end.offset),
+            Ast::Repetition(r) => {
+                if let RepetitionKind::Range(
+                    RepetitionRange::Exactly(0) | RepetitionRange::Bounded(_, 0),
+                ) = r.op.kind
+                {
+                    return Err(());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn visit_class_set_item_pre(
+        &mut self,
+        item: &regex_syntax::ast::ClassSetItem,
+    ) -> Result<(), ()> {
+        if let regex_syntax::ast::ClassSetItem::Unicode(c) = item {
+            self.classes.push(c.span.start.offset..c.span.end.offset);
+        }
+        Ok(())
+    }
+}
+
+/// Fails if the flags mention Unicode (only turning it off can make translation fail).
+fn unicode_untouched(flags: &regex_syntax::ast::Flags) -> Result<(), ()> {
+    use regex_syntax::ast::{Flag, FlagsItemKind};
+    let mentions = flags
+        .items
+        .iter()
+        .any(|i| matches!(i.kind, FlagsItemKind::Flag(Flag::Unicode)));
+    if mentions { Err(()) } else { Ok(()) }
 }
 
 /// The names of a pattern's named groups, in order.
@@ -398,9 +525,13 @@ pub fn compile_rule(
         ));
     }
     let pattern_line = spec.pattern.span().start;
+    let mut names = Vec::new();
     let regex = match expand(spec.pattern.get_ref(), cx) {
-        Ok(expanded) => match parse_pattern(&expanded) {
-            Ok(hir) => Some((hir, expanded)),
+        Ok(expanded) => match check_pattern(&expanded) {
+            Ok(shape) => {
+                names = shape.names;
+                Some((shape.has_assertions, expanded))
+            }
             Err(message) => {
                 errors.push(err(pattern_line, message));
                 None
@@ -411,10 +542,6 @@ pub fn compile_rule(
             None
         }
     };
-    let mut names = Vec::new();
-    if let Some((hir, _)) = &regex {
-        group_names(hir, &mut names);
-    }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     if let (Some(kind), Some(_)) = (kind, &regex) {
         let allowed = allowed_groups(kind);
@@ -470,11 +597,11 @@ pub fn compile_rule(
         }
     }
     match (kind, regex) {
-        (Some(kind), Some((hir, expanded))) if errors.is_empty() => Ok(Rule {
+        (Some(kind), Some((has_assertions, expanded))) if errors.is_empty() => Ok(Rule {
             id,
             kind,
             has_fact_group: names.contains(&"fact"),
-            cut_after_last_match: hir.properties().look_set().is_empty(),
+            cut_after_last_match: !has_assertions,
             set_pattern: if spec.case_sensitive {
                 expanded.clone()
             } else {
@@ -518,6 +645,42 @@ mod tests {
             lexicon,
             number_pattern: number_pattern(NumberFormat { decimal: ',' }, " "),
         }
+    }
+
+    #[test]
+    fn every_shipped_pattern_is_checked_from_its_tree_as_translation_would() {
+        let rules = super::super::load(&super::super::RuleFiles::embedded()).unwrap();
+        let mut n = 0;
+        for rule in rules.rules() {
+            let pattern = &rule.regex.pattern;
+            let hir = parse_pattern(pattern).unwrap();
+            assert_eq!(tree_shape(pattern), Some(hir_shape(&hir)), "{}", rule.id);
+            n += 1;
+        }
+        assert!(n > 1000, "{n}");
+    }
+
+    #[test]
+    fn what_only_translation_finds_is_reported_as_translation_reports_it() {
+        for pattern in [
+            r"\p{Bogus}",
+            r"a[\p{Nope}b]",
+            r"\p{Greek}\P{Script=Nowhere}",
+            r"(?-u:\xFF)",
+            r"(?-u)\W",
+            r"(?u)(?<value>\d)\b",
+            r"a(",
+            r"(?<x>a)(?<x>b)",
+            r"\b{0}(?<value>\d)",
+            r"(?:(?<value>\d)|^){0,0}",
+            r"[[:alpha:]\pL--\p{Lu}](?<unit>x)$",
+        ] {
+            let full = parse_pattern(pattern).map(|hir| hir_shape(&hir));
+            assert_eq!(check_pattern(pattern), full, "{pattern}");
+        }
+        assert!(tree_shape(r"(?-u:\xFF)").is_none());
+        assert!(tree_shape(r"\p{Bogus}").is_none());
+        assert!(tree_shape(r"\b{0}").is_none());
     }
 
     #[test]

@@ -154,7 +154,8 @@ impl Table {
             for (word, _) in &self.entries {
                 root.insert(word);
             }
-            let body = root.render();
+            let mut body = String::new();
+            root.render(&mut body);
             if root.children.len() > 1 && !root.terminal {
                 body // already one group
             } else {
@@ -217,22 +218,31 @@ impl TrieNode {
         }
     }
 
-    fn render(&mut self) -> String {
+    /// Writes the node's alternation (children longest first) to `out`, in one buffer: a
+    /// table of thousands of word forms would otherwise copy every branch once per level.
+    fn render(&mut self, out: &mut String) {
         self.children.sort_by(|(_, a), (_, b)| {
             b.longest
                 .cmp(&a.longest)
                 .then_with(|| a.first.cmp(&b.first))
         });
-        let alts: Vec<String> = self
-            .children
-            .iter_mut()
-            .map(|(token, child)| format!("{token}{}", child.render()))
-            .collect();
-        match (alts.len(), self.terminal) {
-            (0, _) => String::new(),
-            (1, false) => alts.into_iter().next().unwrap_or_default(),
-            (_, false) => format!("(?:{})", alts.join("|")),
-            (_, true) => format!("(?:{})?", alts.join("|")),
+        match (self.children.as_mut_slice(), self.terminal) {
+            ([], _) => {}
+            ([(token, child)], false) => {
+                out.push_str(token);
+                child.render(out);
+            }
+            (children, terminal) => {
+                out.push_str("(?:");
+                for (i, (token, child)) in children.iter_mut().enumerate() {
+                    if i > 0 {
+                        out.push('|');
+                    }
+                    out.push_str(token);
+                    child.render(out);
+                }
+                out.push_str(if terminal { ")?" } else { ")" });
+            }
         }
     }
 }
