@@ -271,18 +271,19 @@ pub type Row = Vec<Option<String>>;
 /// end and rule id, each followed by a NUL byte but the last. Hashed in one call: the
 /// incremental hasher cost twice as much on such short inputs.
 pub fn record_id(doc_id: &str, kind: FactKind, start: usize, end: usize, rule_id: &str) -> String {
-    record_id_hash(&mut String::new(), doc_id, kind, start, end, rule_id).to_hex()[..16].to_owned()
+    let digits = record_id_digits(&mut String::new(), doc_id, kind, start, end, rule_id);
+    hex_str(&digits).to_owned()
 }
 
-/// The hash whose first 16 hex digits are the record id, with `key` as scratch space.
-fn record_id_hash(
+/// The record id's hex digits (see [`record_id`]), with `key` as scratch space.
+fn record_id_digits(
     key: &mut String,
     doc_id: &str,
     kind: FactKind,
     start: usize,
     end: usize,
     rule_id: &str,
-) -> blake3::Hash {
+) -> [u8; 16] {
     // What `format!("{doc_id}\0{kind}\0{start}\0{end}\0{rule_id}")` writes.
     key.clear();
     key.push_str(doc_id);
@@ -294,7 +295,21 @@ fn record_id_hash(
     crate::fact::push_decimal(key, end);
     key.push('\0');
     key.push_str(rule_id);
-    blake3::hash(key.as_bytes())
+    let hash = blake3::hash(key.as_bytes());
+    // The first 8 bytes in lower-case hex, as `Hash::to_hex` begins (it writes all 64 digits).
+    let mut digits = [0; 16];
+    for (pair, byte) in digits.chunks_exact_mut(2).zip(hash.as_bytes()) {
+        pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
+        pair[1] = HEX_DIGITS[usize::from(byte & 0xf)];
+    }
+    digits
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Hex digits as text.
+fn hex_str(digits: &[u8; 16]) -> &str {
+    std::str::from_utf8(digits).expect("hex digits are ASCII")
 }
 
 /// The `documents.csv` row of a document.
@@ -372,8 +387,8 @@ fn visit_fact_row(
     ex: &Extracted,
     mut cell: impl FnMut(Option<Cell<'_>>),
 ) {
-    let id = record_id_hash(key, doc_id, ex.fact.kind(), ex.start, ex.end, &ex.rule_id).to_hex();
-    cell(Some(Cell::Text(&id[..16])));
+    let id = record_id_digits(key, doc_id, ex.fact.kind(), ex.start, ex.end, &ex.rule_id);
+    cell(Some(Cell::Text(hex_str(&id))));
     cell(Some(Cell::Text(doc_id)));
     cell(Some(Cell::Offset(ex.start)));
     cell(Some(Cell::Offset(ex.end)));

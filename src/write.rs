@@ -20,7 +20,7 @@
 //! ([`OutputFormat::files`]); files of the other format, left by an earlier run, stay.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -30,6 +30,10 @@ use crate::error::Failure;
 use crate::fact::FactKind;
 use crate::record::{self, Column, FactFields, Row};
 use crate::schema::{self, Dialect};
+
+mod csv_out;
+
+use csv_out::CsvOut;
 
 /// The format of the output tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -224,31 +228,23 @@ struct Base {
 /// that ends up identical to its base is a hard link to it: an unchanged re-run neither
 /// writes nor syncs its tables.
 struct Table {
-    /// `None` only while rows are being copied into the file underneath.
-    writer: Option<csv::Writer<BufWriter<File>>>,
+    out: CsvOut<File>,
     path: PathBuf,
     base: Option<Base>,
     /// `Some(n)`: the table so far is the base's first `n` bytes, and nothing was written.
     same_as_base: Option<u64>,
 }
 
-fn csv_writer(file: File) -> csv::Writer<BufWriter<File>> {
-    csv_writer_on(BufWriter::with_capacity(1 << 16, file))
-}
-
-fn csv_writer_on(out: BufWriter<File>) -> csv::Writer<BufWriter<File>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(out)
+fn csv_out(file: File) -> CsvOut<File> {
+    CsvOut::new(BufWriter::with_capacity(1 << 16, file))
 }
 
 /// The header line as the writer writes it.
 fn header_bytes(columns: &[Column]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let _ = w.write_record(record::header(columns));
-    w.into_inner().unwrap_or_default()
+    let mut w = CsvOut::new(BufWriter::new(Vec::new()));
+    let _ = w.row(record::header(columns).into_iter().map(str::as_bytes));
+    let _ = w.flush();
+    w.get_ref().clone()
 }
 
 /// Opens the previous file of a table as a base, if it starts with the same header.
@@ -272,15 +268,17 @@ impl Table {
         let path = dir.join(&file_name);
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut writer = csv_writer(file);
+        let mut out = csv_out(file);
         let header = header_bytes(columns);
         let base = base_dir.and_then(|d| open_base(d.join(&file_name), &header));
         let same_as_base = base.as_ref().map(|_| header.len() as u64);
         if base.is_none() {
-            writer.write_record(record::header(columns))?;
+            out.buffered()
+                .write_all(&header)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Ok(Table {
-            writer: Some(writer),
+            out,
             path,
             base,
             same_as_base,
@@ -289,13 +287,6 @@ impl Table {
 
     fn context(&self) -> String {
         format!("cannot write {}", self.path.display())
-    }
-
-    fn writer(&mut self) -> Result<&mut csv::Writer<BufWriter<File>>> {
-        let path = &self.path;
-        self.writer.as_mut().ok_or_else(|| {
-            anyhow::anyhow!("cannot write {}: an earlier copy failed", path.display())
-        })
     }
 
     /// Appends bytes `range` of the base.
@@ -307,19 +298,12 @@ impl Table {
                 self.path.display()
             );
         };
-        // The csv writer has no raw write: take its file out, append, and wrap it again.
-        let context = self.context();
-        let mut out = self
-            .writer
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("{context}: an earlier copy failed"))?
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("{context}: {}", e.error()))?;
         let mut from = &base.file;
         from.seek(SeekFrom::Start(range.start))
-            .and_then(|_| std::io::copy(&mut from.take(range.end - range.start), &mut out))
+            .and_then(|_| {
+                std::io::copy(&mut from.take(range.end - range.start), self.out.buffered())
+            })
             .with_context(|| format!("cannot copy rows of {}", base.path.display()))?;
-        self.writer = Some(csv_writer_on(out));
         Ok(())
     }
 
@@ -335,22 +319,18 @@ impl Table {
         self.cells(row.iter().map(|c| c.as_deref().unwrap_or("")))
     }
 
-    /// Writes a row field by field: `write` calls the CSV writer's `write_field` for each
-    /// and ends the record.
-    fn fields(
-        &mut self,
-        write: impl FnOnce(&mut csv::Writer<BufWriter<File>>) -> csv::Result<()>,
-    ) -> Result<()> {
+    /// Writes a row field by field: `write` calls [`CsvOut::field`] for each and ends the
+    /// row.
+    fn fields(&mut self, write: impl FnOnce(&mut CsvOut<File>) -> io::Result<()>) -> Result<()> {
         self.diverge()?;
-        let written = write(self.writer()?);
+        let written = write(&mut self.out);
         written.with_context(|| self.context())
     }
 
     fn cells<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> Result<()> {
         self.diverge()?;
-        self.writer()?
-            .write_record(cells)
-            .with_context(|| self.context())
+        let written = self.out.row(cells.into_iter().map(str::as_bytes));
+        written.with_context(|| self.context())
     }
 
     /// Copies bytes `range` of the base (whole rows).
@@ -367,12 +347,9 @@ impl Table {
         }
     }
 
-    /// Flushes and syncs the rows written so far (none while rows are being copied).
+    /// Flushes and syncs the rows written so far (none while the table is its base's start).
     fn sync_written(&mut self) -> Result<()> {
-        let Some(w) = self.writer.as_mut() else {
-            return Ok(());
-        };
-        let synced = w.flush().and_then(|()| w.get_ref().get_ref().sync_data());
+        let synced = (self.out.flush()).and_then(|()| self.out.get_ref().sync_data());
         synced.with_context(|| self.context())
     }
 
@@ -389,20 +366,11 @@ impl Table {
             }
             // No hard links here: write the copy after all.
             let file = File::create(&self.path).with_context(|| self.context())?;
-            self.writer = Some(csv_writer(file));
+            self.out = csv_out(file);
         }
         self.diverge()?;
-        let context = self.context();
-        let mut inner = self
-            .writer
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("{context}: an earlier copy failed"))?
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("{context}: {}", e.error()))?;
-        inner
-            .flush()
-            .and_then(|()| inner.get_ref().sync_all())
-            .with_context(|| context)
+        let synced = (self.out.flush()).and_then(|()| self.out.get_ref().sync_all());
+        synced.with_context(|| self.context())
     }
 }
 
@@ -599,15 +567,14 @@ impl Tables {
                                 safe_buffer.clear();
                                 safe_buffer.push('\'');
                                 safe_buffer.push_str(field);
-                                w.write_field(&*safe_buffer)
+                                w.field(safe_buffer.as_bytes())
                             } else {
-                                w.write_field(field)
+                                w.field(field.as_bytes())
                             };
                         }
                     });
                     written?;
-                    // Ends the record.
-                    w.write_record(None::<&[u8]>)
+                    w.end_row()
                 })?;
             }
             return Ok(Vec::new());
