@@ -2,6 +2,7 @@
 //! regex built, the kind's named groups checked. Every problem is reported, not just the
 //! first.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex_automata::meta::{self, Regex};
@@ -128,44 +129,25 @@ pub fn number_pattern(format: NumberFormat, group_chars: &str) -> String {
 
 fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
     let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
     let mut unknown = Vec::new();
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after.find('}');
-        let name = close.map(|c| &after[..c]);
-        match name {
-            Some(name)
-                if !name.is_empty()
-                    && name.starts_with(|c: char| c.is_ascii_lowercase())
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
-            {
-                let expansion = match name {
-                    "number" => Some(cx.number_pattern.clone()),
-                    "int" => Some(r"\d+".to_owned()),
-                    "year" => Some(r"\d{4}".to_owned()),
-                    "day" => Some(r"\d{1,2}".to_owned()),
-                    "unit_word" => Some(r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".to_owned()),
-                    "cjk_number" => Some(crate::normalize::number::cjk_number_pattern()),
-                    table => cx.lexicon.table(table).map(|t| t.alternation().to_owned()),
-                };
-                match expansion {
-                    Some(e) => out.push_str(&e),
-                    None => unknown.push(name.to_owned()),
-                }
-                rest = &after[name.len() + 1..];
-            }
-            _ => {
-                // A regex repetition such as {3} or {1,2}: keep as written.
-                out.push('{');
-                rest = after;
+    for_each_piece(pattern, |piece| match piece {
+        Piece::Written(text) => out.push_str(text),
+        Piece::Placeholder(name) => {
+            let expansion: Option<Cow<'_, str>> = match name {
+                "number" => Some(cx.number_pattern.as_str().into()),
+                "int" => Some(r"\d+".into()),
+                "year" => Some(r"\d{4}".into()),
+                "day" => Some(r"\d{1,2}".into()),
+                "unit_word" => Some(r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".into()),
+                "cjk_number" => Some(crate::normalize::number::cjk_number_pattern().into()),
+                table => cx.lexicon.table(table).map(|t| t.alternation().into()),
+            };
+            match expansion {
+                Some(e) => out.push_str(&e),
+                None => unknown.push(name.to_owned()),
             }
         }
-    }
-    out.push_str(rest);
+    });
     if unknown.is_empty() {
         return Ok(readable_digits(&out));
     }
@@ -188,6 +170,120 @@ fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+/// A part of a pattern as written: text (regex syntax) or a `{placeholder}`'s name.
+enum Piece<'p> {
+    Written(&'p str),
+    Placeholder(&'p str),
+}
+
+/// Calls `piece` with each part of a pattern, in order.
+fn for_each_piece<'p>(pattern: &'p str, mut piece: impl FnMut(Piece<'p>)) {
+    let mut rest = pattern;
+    let mut from = 0;
+    while let Some(open) = rest[from..].find('{').map(|i| from + i) {
+        match placeholder_name(&rest[open + 1..]) {
+            Some(name) => {
+                piece(Piece::Written(&rest[..open]));
+                piece(Piece::Placeholder(name));
+                rest = &rest[open + name.len() + 2..];
+                from = 0;
+            }
+            // A regex repetition such as {3} or {1,2}: kept as written.
+            None => from = open + 1,
+        }
+    }
+    piece(Piece::Written(rest));
+}
+
+/// The name of the placeholder that `after` (the text after a `{`) starts with: a lowercase
+/// `snake_case` name and its `}`. Anything else after a `{` is a repetition (`{3}`, `{1,2}`).
+fn placeholder_name(after: &str) -> Option<&str> {
+    let name = &after[..after.find('}')?];
+    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    valid.then_some(name)
+}
+
+/// The pattern as written with each placeholder replaced by a run of `x` of its length: the
+/// same syntax apart from what the placeholders stand for, at the same offsets.
+fn skeleton(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for_each_piece(pattern, |piece| match piece {
+        Piece::Written(text) => out.push_str(text),
+        Piece::Placeholder(name) => out.extend(std::iter::repeat_n('x', name.len() + 2)),
+    });
+    out
+}
+
+/// Says why a rule's pattern does not compile, pointing into the pattern as the rule file
+/// writes it. The parser's own message quotes the pattern it parsed, with every placeholder
+/// inlined: thousands of characters for a `{currency}`, the error somewhere inside. So the
+/// written pattern is parsed again with its placeholders blanked out ([`skeleton`]); an
+/// error there is the rule's own, shown under the line of the pattern it is on. Otherwise
+/// the error comes from what a placeholder stands for, and a short excerpt of the expanded
+/// pattern around it is shown instead.
+fn pattern_error(written: &str, expanded: &str, error: &regex_syntax::Error) -> String {
+    if let Err(own) = parse_pattern(&skeleton(written))
+        && let Some((kind, span)) = error_parts(&own)
+    {
+        return format!(
+            "pattern does not compile: {kind}\n{}",
+            point_at(written, span)
+        );
+    }
+    let Some((kind, span)) = error_parts(error) else {
+        return format!("pattern does not compile: {error}");
+    };
+    let from = floor_char_boundary(expanded, span.start.saturating_sub(40));
+    let to = floor_char_boundary(expanded, (span.start + 40).min(expanded.len()));
+    format!(
+        "pattern does not compile once its placeholders are expanded: {kind}, near `{}{}{}`",
+        if from > 0 { "…" } else { "" },
+        &expanded[from..to],
+        if to < expanded.len() { "…" } else { "" },
+    )
+}
+
+/// The message and byte span of a parse or translation error.
+fn error_parts(error: &regex_syntax::Error) -> Option<(String, std::ops::Range<usize>)> {
+    let (kind, span) = match error {
+        regex_syntax::Error::Parse(e) => (e.kind().to_string(), e.span()),
+        regex_syntax::Error::Translate(e) => (e.kind().to_string(), e.span()),
+        _ => return None,
+    };
+    Some((kind, span.start.offset..span.end.offset))
+}
+
+/// The line of `pattern` that holds `span`, indented, with `^` under the span.
+fn point_at(pattern: &str, span: std::ops::Range<usize>) -> String {
+    let start = span.start.min(pattern.len());
+    let line_start = pattern[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = pattern[start..]
+        .find('\n')
+        .map_or(pattern.len(), |i| start + i);
+    let line = &pattern[line_start..line_end];
+    let column = pattern[line_start..start].chars().count();
+    let width = pattern[start..span.end.clamp(start, line_end)]
+        .chars()
+        .count()
+        .max(1);
+    format!(
+        "    {line}\n    {}{}",
+        " ".repeat(column),
+        "^".repeat(width)
+    )
+}
+
+/// The largest character boundary of `text` at or before `at`.
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// Rewrites every `\d` of a pattern (inside classes too) to the digits newsfacts can read
@@ -314,7 +410,7 @@ struct PatternShape {
 /// distinct Unicode class is translated once per process; otherwise the tree alone gives
 /// the shape, at half the cost of translating (the lexicons make patterns of many
 /// kilobytes). Either way a failure is reported by the full parse, with its message.
-fn check_pattern(pattern: &str) -> Result<PatternShape, String> {
+fn check_pattern(pattern: &str) -> Result<PatternShape, Box<regex_syntax::Error>> {
     match tree_shape(pattern) {
         Some(shape) => Ok(shape),
         None => parse_pattern(pattern).map(|hir| hir_shape(&hir)),
@@ -338,11 +434,11 @@ fn tree_shape(pattern: &str) -> Option<PatternShape> {
 /// flag of rules that have it: that flag only case-folds literals and classes (half the
 /// cost of translating, for the classes of letters), and cannot make a pattern fail or
 /// change its groups or assertions; the regex and prefilter built later do apply it.
-fn parse_pattern(pattern: &str) -> Result<Hir, String> {
+fn parse_pattern(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
     regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
-        .map_err(|e| format!("pattern does not compile: {e}"))
+        .map_err(Box::new)
 }
 
 /// The shape of a translated pattern.
@@ -532,8 +628,9 @@ pub fn compile_rule(
                 names = shape.names;
                 Some((shape.has_assertions, expanded))
             }
-            Err(message) => {
-                errors.push(err(pattern_line, message));
+            Err(error) => {
+                let written = spec.pattern.get_ref();
+                errors.push(err(pattern_line, pattern_error(written, &expanded, &error)));
                 None
             }
         },
@@ -681,6 +778,53 @@ mod tests {
         assert!(tree_shape(r"(?-u:\xFF)").is_none());
         assert!(tree_shape(r"\p{Bogus}").is_none());
         assert!(tree_shape(r"\b{0}").is_none());
+    }
+
+    fn currencies() -> Lexicon {
+        let toml = toml::from_str("[currency]\neuro = \"EUR\"\ndollar = \"USD\"\n").unwrap();
+        Lexicon::from_toml(&toml).unwrap()
+    }
+
+    /// The error `compile_rule` reports for a pattern.
+    fn error_of(pattern: &str, lexicon: &Lexicon) -> String {
+        let expanded = expand(pattern, &cx(lexicon)).unwrap();
+        let error = check_pattern(&expanded).unwrap_err();
+        pattern_error(pattern, &expanded, &error)
+    }
+
+    #[test]
+    fn a_pattern_error_points_into_the_pattern_as_written() {
+        let lex = currencies();
+        let pattern = r"(?<number>{number})\s*(?<currency>{currency}";
+        assert_eq!(
+            error_of(pattern, &lex),
+            format!(
+                "pattern does not compile: unclosed group\n    {pattern}\n    {}^",
+                " ".repeat(pattern.find("(?<currency>").unwrap())
+            )
+        );
+        // The span is counted in characters, and an error on a later line shows that line.
+        let pattern = "(?x)\n  (?<number>{number}) # près\n  é\\p{Bogus}";
+        assert_eq!(
+            error_of(pattern, &lex),
+            "pattern does not compile: Unicode property not found\n      é\\p{Bogus}\n       ^^^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn an_error_in_what_a_placeholder_stands_for_quotes_only_its_surroundings() {
+        let lex = currencies();
+        // Nesting that only the expansion takes past the parser's limit.
+        let pattern = format!("{}{{number}}{}", "(?:".repeat(249), ")".repeat(249));
+        let message = error_of(&pattern, &lex);
+        assert!(
+            message.starts_with(
+                "pattern does not compile once its placeholders are expanded: exceed the maximum \
+                 number of nested parentheses/brackets (250), near `…"
+            ),
+            "{message}"
+        );
+        assert!(message.chars().count() < 250, "{message}");
     }
 
     #[test]
