@@ -198,7 +198,10 @@ impl<'r> RawMatch<'r> {
             rule_id: &rule.id,
             reason: e.to_owned(),
         })?;
-        let caps = self.captures.clone().unwrap_or_else(|| {
+        let searched;
+        let caps = if let Some(caps) = &self.captures {
+            caps
+        } else {
             let mut caps = regex.create_captures();
             // Anchored on the span found: the match preferred there is the one found, since
             // every match the search could prefer ends inside it, and assertions still see
@@ -213,8 +216,9 @@ impl<'r> RawMatch<'r> {
                 "{}",
                 rule.id
             );
-            caps
-        });
+            searched = caps;
+            &searched
+        };
         let mut groups = Groups::default();
         for (i, name) in regex
             .group_info()
@@ -454,36 +458,43 @@ fn context(group: &RuleGroup, anchor: Option<Ymd>) -> Context<'_> {
 /// it lost); the records are the same either way.
 fn resolve<'r>(
     text: &str,
-    matches: Vec<RawMatch<'r>>,
+    matches: &[RawMatch<'r>],
     contexts: &[Context<'_>],
     caches: &mut [&mut GroupCaches],
     explain: bool,
 ) -> (Vec<Candidate<'r>>, Vec<ByteRejection<'r>>) {
     let mut dropped = Vec::new();
-    let mut pending: Vec<(RawMatch<'r>, Option<Candidate<'r>>)> = Vec::with_capacity(matches.len());
-    for m in matches {
-        if explain {
-            match m.normalize(text, &contexts[m.group], caches[m.group]) {
-                Ok(c) => pending.push((m, Some(c))),
-                Err(r) => dropped.push(r),
-            }
-        } else {
-            pending.push((m, None));
-        }
+    // With `explain`, every match normalized up front (`None`: it failed, and is out).
+    let mut normalized: Vec<Option<Candidate<'r>>> = Vec::new();
+    if explain {
+        normalized.extend(matches.iter().map(|m| {
+            m.normalize(text, &contexts[m.group], caches[m.group])
+                .map_err(|r| dropped.push(r))
+                .ok()
+        }));
     }
-    // Longer means more characters, not more bytes ("día 9" is not longer than "9 Mayo").
-    pending.sort_by_cached_key(|(m, _)| {
-        (
-            std::cmp::Reverse(m.rule.priority),
-            std::cmp::Reverse(text[m.start..m.end].chars().count()),
-            m.start,
-            m.rule.id.as_str(),
-        )
-    });
+    // Best first. Longer means more characters, not more bytes ("día 9" is not longer than
+    // "9 Mayo"). The matches stay where they are: only their keys are sorted.
+    let mut order: Vec<_> = matches
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !explain || normalized[*i].is_some())
+        .map(|(i, m)| {
+            let key = (
+                std::cmp::Reverse(m.rule.priority),
+                std::cmp::Reverse(text[m.start..m.end].chars().count()),
+                m.start,
+                m.rule.id.as_str(),
+            );
+            (key, i)
+        })
+        .collect();
+    order.sort_unstable();
     // Accepted spans by start; spans never overlap, so a neighbour check suffices.
     let mut taken: BTreeMap<usize, (usize, &str)> = BTreeMap::new();
     let mut kept = Vec::new();
-    for (m, normalized) in pending {
+    for (_, i) in order {
+        let m = &matches[i];
         let before = taken.range(..m.end).next_back();
         let clash = before.filter(|(s, (e, _))| **s < m.end && *e > m.start);
         if let Some((_, (_, winner))) = clash {
@@ -497,7 +508,7 @@ fn resolve<'r>(
             }
             continue;
         }
-        let c = match normalized {
+        let c = match normalized.get_mut(i).and_then(Option::take) {
             Some(c) => c,
             None => match m.normalize(text, &contexts[m.group], caches[m.group]) {
                 Ok(c) => c,
@@ -589,7 +600,7 @@ pub fn extract_with(
         );
     }
     let mut caches: Vec<&mut GroupCaches> = lent.iter_mut().map(|l| &mut **l).collect();
-    let (kept, dropped) = resolve(text, matches, &contexts, &mut caches, explain);
+    let (kept, dropped) = resolve(text, &matches, &contexts, &mut caches, explain);
     drop(caches);
     drop(lent);
     rejected_bytes.extend(dropped);
@@ -619,37 +630,38 @@ pub fn extract_with(
     offsets.extend(rejected_bytes.iter().flat_map(|r| [r.start, r.end]));
     let index = CharIndex::new(text, offsets);
 
-    let mut facts: Vec<Extracted> = kept
-        .into_iter()
-        .map(|c| Extracted {
-            start: index.get(c.start),
-            end: index.get(c.end),
-            text: text[c.start..c.end].to_owned(),
-            rule_id: c.rule.id.clone(),
-            fact: c.fact,
-        })
+    // Facts in text order: their keys are sorted, and each fact is built in its place (facts
+    // are large, and moving them around while sorting cost more than building them).
+    let mut order: Vec<_> = kept
+        .iter()
+        .map(|c| (c.start, c.end, c.fact.kind(), c.rule.id.as_str()))
+        .chain(country_kept.iter().map(|&(s, e, row)| {
+            let name = rules.countries.name(row);
+            (s, e, FactKind::Country, name.rule_id.as_str())
+        }))
+        .enumerate()
+        .map(|(i, key)| (key, i))
         .collect();
-    facts.extend(country_kept.into_iter().map(|(s, e, row)| {
-        let name = rules.countries.name(row);
-        Extracted {
+    order.sort_unstable();
+    let mut kept: Vec<Option<Candidate<'_>>> = kept.into_iter().map(Some).collect();
+    let facts: Vec<Extracted> = order
+        .into_iter()
+        .map(|((s, e, _, rule_id), i)| Extracted {
             start: index.get(s),
             end: index.get(e),
             text: text[s..e].to_owned(),
-            rule_id: name.rule_id.clone(),
-            fact: Fact::Country(CountryFact {
-                code: name.code.clone(),
-                form: name.form,
-            }),
-        }
-    }));
-    facts.sort_by(|a, b| {
-        (a.start, a.end, a.fact.kind(), &a.rule_id).cmp(&(
-            b.start,
-            b.end,
-            b.fact.kind(),
-            &b.rule_id,
-        ))
-    });
+            rule_id: rule_id.to_owned(),
+            fact: if let Some(c) = kept.get_mut(i) {
+                c.take().expect("each fact is built once").fact
+            } else {
+                let name = rules.countries.name(country_kept[i - kept.len()].2);
+                Fact::Country(CountryFact {
+                    code: name.code.clone(),
+                    form: name.form,
+                })
+            },
+        })
+        .collect();
     let mut rejected: Vec<Rejection> = rejected_bytes
         .into_iter()
         .map(|r| Rejection {
