@@ -13,14 +13,13 @@
 
 use std::collections::BTreeMap;
 
-use regex_automata::util::captures::Captures;
 use regex_automata::util::iter::Searcher;
-use regex_automata::{Anchored, Input, PatternID};
+use regex_automata::{Anchored, Input, PatternID, Span};
 
 use crate::fact::{CountryFact, Extracted, Fact, FactKind};
 use crate::normalize::date::Ymd;
 use crate::normalize::{Context, Groups, normalize};
-use crate::rules::{GroupCaches, Rule, RuleGroup, RuleSet};
+use crate::rules::{GroupCaches, Rule, RuleCache, RuleGroup, RuleSet};
 
 /// A candidate that did not become a record, and why (for `explain`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,8 +173,10 @@ pub struct RawMatch<'r> {
     found: (usize, usize),
     /// The end of the haystack it was found in.
     limit: usize,
-    /// Its capture groups, when finding it needed them (rules with a `fact` group).
-    captures: Option<Captures>,
+    /// The spans of its capture groups, in group order, when finding it needed them (rules
+    /// with a `fact` group). Plain spans: keeping the capture slots themselves would share
+    /// the regex's group names across threads, one atomic count per match.
+    group_spans: Option<Vec<Option<Span>>>,
     /// The span of the fact (the `fact` group, else the match without surrounding spaces).
     pub start: usize,
     /// End of that span.
@@ -198,35 +199,33 @@ impl<'r> RawMatch<'r> {
             rule_id: &rule.id,
             reason: e.to_owned(),
         })?;
-        let searched;
-        let caps = if let Some(caps) = &self.captures {
-            caps
+        let mut groups = Groups::default();
+        let names = regex.group_info().pattern_names(PatternID::ZERO);
+        if let Some(spans) = &self.group_spans {
+            for (name, span) in names.zip(spans) {
+                if let (Some(name), Some(span)) = (name, span) {
+                    groups.push(name, &text[span.start..span.end]);
+                }
+            }
         } else {
-            let mut caps = regex.create_captures();
             // Anchored on the span found: the match preferred there is the one found, since
             // every match the search could prefer ends inside it, and assertions still see
             // the text around the span. This skips finding the span again.
             let input = Input::new(&text[..self.limit])
                 .span(self.found.0..self.found.1)
                 .anchored(Anchored::Yes);
-            regex.search_captures_with(caches.rule(self.rule_index, regex), &input, &mut caps);
+            let RuleCache { cache, captures } = caches.rule_and_captures(self.rule_index, regex);
+            regex.search_captures_with(cache, &input, captures);
             debug_assert_eq!(
-                caps.get_match().map(|m| (m.start(), m.end())),
+                captures.get_match().map(|m| (m.start(), m.end())),
                 Some(self.found),
                 "{}",
                 rule.id
             );
-            searched = caps;
-            &searched
-        };
-        let mut groups = Groups::default();
-        for (i, name) in regex
-            .group_info()
-            .pattern_names(PatternID::ZERO)
-            .enumerate()
-        {
-            if let (Some(name), Some(span)) = (name, caps.get_group(i)) {
-                groups.push(name, &text[span.start..span.end]);
+            for (i, name) in names.enumerate() {
+                if let (Some(name), Some(span)) = (name, captures.get_group(i)) {
+                    groups.push(name, &text[span.start..span.end]);
+                }
             }
         }
         for (k, v) in &rule.set {
@@ -320,14 +319,14 @@ fn scan_rule_in<'r>(
     let Ok(regex) = rule.regex.get() else {
         return;
     };
-    let cache = caches.rule(rule_index, regex);
+    let RuleCache { cache, captures } = caches.rule_and_captures(rule_index, regex);
     let end = range.end;
     let mut pos = range.start;
     let fact_group = rule
         .has_fact_group
         .then(|| regex.group_info().to_index(PatternID::ZERO, "fact"))
         .flatten();
-    let mut caps = fact_group.map(|_| regex.create_captures());
+    let mut caps = fact_group.map(|_| captures);
     // `limit` shortens the haystack when a match ends inside a word, so that the regex
     // tries a shorter match from the same place ("$5 more" → "$5", not "$5 m").
     let mut limit = end;
@@ -391,13 +390,16 @@ fn scan_rule_in<'r>(
             .zip(caps.as_ref())
             .and_then(|(i, caps)| caps.get_group(i))
             .map_or((ws, we), |span| trim_span(text, span.start, span.end));
+        let group_spans = caps
+            .as_ref()
+            .map(|caps| (0..caps.group_len()).map(|i| caps.get_group(i)).collect());
         found.push(RawMatch {
             rule,
             group,
             rule_index,
             found: (whole.start(), whole.end()),
             limit,
-            captures: caps.clone(),
+            group_spans,
             start: fs,
             end: fe,
         });

@@ -27,6 +27,7 @@ use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
 
 use regex_automata::meta;
+use regex_automata::util::captures::Captures;
 
 #[cfg(doc)]
 use super::RuleGroup;
@@ -40,16 +41,35 @@ pub const STALE_AFTER: u64 = 4096;
 /// documentation).
 #[derive(Debug, Default)]
 pub struct GroupCaches {
-    rules: Vec<Option<meta::Cache>>,
+    rules: Vec<Option<RuleCache>>,
+}
+
+/// What searching with one rule's regex needs: the regex's cache, and capture slots to reuse
+/// from one match to the next. Creating capture slots per match took an atomic reference
+/// count on the regex's group names each time, a memory location every worker shared.
+#[derive(Debug)]
+pub struct RuleCache {
+    /// The regex's search cache.
+    pub cache: meta::Cache,
+    /// Capture slots for the regex.
+    pub captures: Captures,
 }
 
 impl GroupCaches {
     /// The cache of rule `index` of the group, whose regex is `regex`.
     pub fn rule(&mut self, index: usize, regex: &meta::Regex) -> &mut meta::Cache {
+        &mut self.rule_and_captures(index, regex).cache
+    }
+
+    /// The cache and capture slots of rule `index` of the group, whose regex is `regex`.
+    pub fn rule_and_captures(&mut self, index: usize, regex: &meta::Regex) -> &mut RuleCache {
         if self.rules.len() <= index {
             self.rules.resize_with(index + 1, || None);
         }
-        self.rules[index].get_or_insert_with(|| regex.create_cache())
+        self.rules[index].get_or_insert_with(|| RuleCache {
+            cache: regex.create_cache(),
+            captures: regex.create_captures(),
+        })
     }
 }
 

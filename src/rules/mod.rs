@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
-pub use caches::{CachePool, GroupCaches};
+pub use caches::{CachePool, GroupCaches, RuleCache};
 pub use compile::LazyRegex;
 pub use countries::Countries;
 pub use lexicon::Lexicon;
