@@ -20,7 +20,8 @@
 //! * `document`: every CPU stage of one input (`pipeline::main_text` then
 //!   `pipeline::process_text`), for reference next to the stages;
 //! * `rules`: loading the embedded rules (`rules::load`, on every core) and compiling one
-//!   language's prefilter (`Prefilter::new`, what `RuleSet::compile_for` does per group).
+//!   language's prefilter (`RuleGroup::hirs` then `Prefilter::from_hirs`, what
+//!   `RuleSet::compile_for` does per group).
 //!
 //! Inputs are built here from `fixtures/` (read relative to the crate), deterministically:
 //! an "article" of a language joins that language's plain-text fixtures, decoded and in path
@@ -367,8 +368,9 @@ fn whole_document(c: &mut Criterion) {
 /// `load`: loading the embedded rules (parsing every file, expanding lexicon placeholders and
 /// parsing every expanded pattern, on every core with rayon; the regexes, prefilters and
 /// country matchers themselves are built later, on first use). `prefilter`: compiling one
-/// language's prefilter automaton from its rules' patterns (without the lazy-DFA states,
-/// which searches build: see `prefilter-cold`). Slow: ten samples, flat sampling, over 4 s
+/// language's prefilter automaton from its rules' patterns, translated from their recipes
+/// (the group's lexicon expansions are translated once per process, by the first sample),
+/// without the lazy-DFA states, which searches build: see `prefilter-cold`. Slow: ten samples, flat sampling, over 4 s
 /// (this group's settings win over the command line's).
 fn rules_stage(c: &mut Criterion) {
     let files = RuleFiles::embedded();
@@ -383,18 +385,12 @@ fn rules_stage(c: &mut Criterion) {
         b.iter_with_large_drop(|| newsfacts::rules::load(black_box(&files)).unwrap());
     });
     for lang in ["en", "fr"] {
-        let patterns: Vec<&str> = rules
-            .lang(lang)
-            .unwrap()
-            .rules
-            .iter()
-            .map(|r| r.set_pattern.as_str())
-            .collect();
-        let pattern_bytes: usize = patterns.iter().map(|p| p.len()).sum();
+        let group = rules.lang(lang).unwrap();
+        let pattern_bytes: usize = group.rules.iter().map(|r| r.set_pattern.len()).sum();
         g.throughput(Throughput::Bytes(pattern_bytes as u64));
         g.bench_function(format!("prefilter/{lang}"), |b| {
             b.iter_with_large_drop(|| {
-                Prefilter::new(black_box(&patterns).iter().copied()).unwrap()
+                Prefilter::from_hirs(&black_box(group).hirs().unwrap()).unwrap()
             });
         });
     }

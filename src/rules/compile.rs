@@ -3,13 +3,15 @@
 //! first.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_syntax::hir::{Hir, HirKind};
 
 use super::spec::{ExampleSpec, RuleSpec};
+use super::splice::{self, Expansion, Recipe, RecipeBuilder};
 use super::{Example, Lexicon, Rule, RuleError, line_of};
 use crate::fact::FactKind;
 use crate::normalize::number::NumberFormat;
@@ -102,6 +104,49 @@ pub struct CompileContext<'a> {
     pub lexicon: &'a Lexicon,
     /// The `{number}` pattern for the group's number format.
     pub number_pattern: String,
+    /// The group's placeholder expansions made so far, shared by its rules' recipes.
+    pub expansions: Mutex<HashMap<String, Arc<Expansion>>>,
+}
+
+impl CompileContext<'_> {
+    /// A context for a group's rules.
+    pub fn new<'a>(
+        group: &'a str,
+        lexicon: &'a Lexicon,
+        number_pattern: String,
+    ) -> CompileContext<'a> {
+        CompileContext {
+            group,
+            lexicon,
+            number_pattern,
+            expansions: Mutex::default(),
+        }
+    }
+
+    /// What placeholder `name` stands for in this group; `None` for an unknown name.
+    fn expansion(&self, name: &str) -> Option<Arc<Expansion>> {
+        let mut made = self
+            .expansions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = made.get(name) {
+            return Some(Arc::clone(e));
+        }
+        let (raw, one_group): (Cow<'_, str>, bool) = match name {
+            "number" => (self.number_pattern.as_str().into(), false),
+            "int" => (r"\d+".into(), false),
+            "year" => (r"\d{4}".into(), false),
+            "day" => (r"\d{1,2}".into(), false),
+            "unit_word" => (r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".into(), false),
+            "cjk_number" => (crate::normalize::number::cjk_number_pattern().into(), false),
+            // A table's alternation is always one group.
+            table => (self.lexicon.table(table)?.alternation().into(), true),
+        };
+        let readable = readable_digits(&raw);
+        let e = Arc::new(Expansion::new(raw.into_owned(), readable, one_group));
+        made.insert(name.to_owned(), Arc::clone(&e));
+        Some(e)
+    }
 }
 
 /// The `{number}` pattern: digits in any script with the group's separators.
@@ -127,29 +172,27 @@ pub fn number_pattern(format: NumberFormat, group_chars: &str) -> String {
     }
 }
 
-fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<String, String> {
+/// The pattern with its placeholders expanded and its digits made readable, and the recipe
+/// that translates it from the group's shared expansions (see [`super::splice`]).
+fn expand(pattern: &str, cx: &CompileContext<'_>) -> Result<(String, Recipe), String> {
     let mut out = String::with_capacity(pattern.len());
+    let mut recipe = RecipeBuilder::default();
     let mut unknown = Vec::new();
     for_each_piece(pattern, |piece| match piece {
-        Piece::Written(text) => out.push_str(text),
-        Piece::Placeholder(name) => {
-            let expansion: Option<Cow<'_, str>> = match name {
-                "number" => Some(cx.number_pattern.as_str().into()),
-                "int" => Some(r"\d+".into()),
-                "year" => Some(r"\d{4}".into()),
-                "day" => Some(r"\d{1,2}".into()),
-                "unit_word" => Some(r"\p{L}(?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?".into()),
-                "cjk_number" => Some(crate::normalize::number::cjk_number_pattern().into()),
-                table => cx.lexicon.table(table).map(|t| t.alternation().into()),
-            };
-            match expansion {
-                Some(e) => out.push_str(&e),
-                None => unknown.push(name.to_owned()),
-            }
+        Piece::Written(text) => {
+            out.push_str(text);
+            recipe.written(text);
         }
+        Piece::Placeholder(name) => match cx.expansion(name) {
+            Some(e) => {
+                out.push_str(e.raw());
+                recipe.placeholder(e);
+            }
+            None => unknown.push(name.to_owned()),
+        },
     });
     if unknown.is_empty() {
-        return Ok(readable_digits(&out));
+        return Ok((readable_digits(&out), recipe.build(readable_digits)));
     }
     let mut known: Vec<String> = BUILTIN_PLACEHOLDERS
         .iter()
@@ -319,15 +362,7 @@ fn readable_digits(pattern: &str) -> String {
 /// Rules use the engine directly, as `regex_automata::meta::Regex`, so that their search caches can be lent to any worker
 /// (see [`super::caches`]) instead of being kept per thread.
 pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
-    meta::Builder::new()
-        .configure(
-            meta::Config::new()
-                .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                .utf8_empty(true)
-                .nfa_size_limit(Some(64 << 20))
-                .hybrid_cache_capacity(2 << 20)
-                .auto_prefilter(false),
-        )
+    regex_builder()
         .syntax(
             syntax::Config::new()
                 .case_insensitive(case_insensitive)
@@ -335,6 +370,26 @@ pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, Strin
         )
         .build(pattern)
         .map_err(|e| e.to_string())
+}
+
+/// [`build_regex`] from a pattern already translated.
+fn build_regex_from_hir(hir: &Hir) -> Result<Regex, String> {
+    regex_builder()
+        .build_from_hir(hir)
+        .map_err(|e| e.to_string())
+}
+
+fn regex_builder() -> meta::Builder {
+    let mut builder = meta::Builder::new();
+    builder.configure(
+        meta::Config::new()
+            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+            .utf8_empty(true)
+            .nfa_size_limit(Some(64 << 20))
+            .hybrid_cache_capacity(2 << 20)
+            .auto_prefilter(false),
+    );
+    builder
 }
 
 /// A rule's regex, compiled the first time a search needs it.
@@ -347,16 +402,29 @@ pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, Strin
 pub struct LazyRegex {
     pattern: String,
     case_insensitive: bool,
+    recipe: Recipe,
     compiled: OnceLock<Result<Regex, String>>,
 }
 
 impl LazyRegex {
-    /// A regex to build from `pattern` when first needed.
-    pub fn new(pattern: String, case_insensitive: bool) -> LazyRegex {
+    /// A regex to build from `pattern` (expanded) when first needed; `recipe` translates it
+    /// from its group's shared expansions.
+    pub fn new(pattern: String, case_insensitive: bool, recipe: Recipe) -> LazyRegex {
         LazyRegex {
             pattern,
             case_insensitive,
+            recipe,
             compiled: OnceLock::new(),
+        }
+    }
+
+    /// The pattern translated with its case flag, as the regex and the group's prefilter
+    /// compile it: from the recipe, else from the expanded pattern.
+    pub fn hir(&self) -> Result<Hir, String> {
+        match self.recipe.translate(self.case_insensitive) {
+            Some(hir) => Ok(hir),
+            None => splice::translate(&self.pattern, self.case_insensitive)
+                .map_err(|e| format!("pattern does not compile: {e}")),
         }
     }
 
@@ -366,7 +434,7 @@ impl LazyRegex {
     pub fn get(&self) -> Result<&Regex, &str> {
         self.compiled
             .get_or_init(|| {
-                build_regex(&self.pattern, self.case_insensitive)
+                build_regex_from_hir(&self.hir()?)
                     .map_err(|e| format!("pattern does not compile: {e}"))
             })
             .as_ref()
@@ -388,7 +456,7 @@ impl std::fmt::Debug for LazyRegex {
             .field("pattern", &self.pattern)
             .field("case_insensitive", &self.case_insensitive)
             .field("compiled", &self.compiled.get().map(Result::is_ok))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -435,10 +503,7 @@ fn tree_shape(pattern: &str) -> Option<PatternShape> {
 /// cost of translating, for the classes of letters), and cannot make a pattern fail or
 /// change its groups or assertions; the regex and prefilter built later do apply it.
 fn parse_pattern(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
-    regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(pattern)
-        .map_err(Box::new)
+    splice::translate(pattern, false)
 }
 
 /// The shape of a translated pattern.
@@ -623,10 +688,10 @@ pub fn compile_rule(
     let pattern_line = spec.pattern.span().start;
     let mut names = Vec::new();
     let regex = match expand(spec.pattern.get_ref(), cx) {
-        Ok(expanded) => match check_pattern(&expanded) {
+        Ok((expanded, recipe)) => match check_pattern(&expanded) {
             Ok(shape) => {
                 names = shape.names;
-                Some((shape.has_assertions, expanded))
+                Some((shape.has_assertions, expanded, recipe))
             }
             Err(error) => {
                 let written = spec.pattern.get_ref();
@@ -694,7 +759,7 @@ pub fn compile_rule(
         }
     }
     match (kind, regex) {
-        (Some(kind), Some((has_assertions, expanded))) if errors.is_empty() => Ok(Rule {
+        (Some(kind), Some((has_assertions, expanded, recipe))) if errors.is_empty() => Ok(Rule {
             id,
             kind,
             has_fact_group: names.contains(&"fact"),
@@ -704,7 +769,7 @@ pub fn compile_rule(
             } else {
                 format!("(?i:{expanded})")
             },
-            regex: LazyRegex::new(expanded, !spec.case_sensitive),
+            regex: LazyRegex::new(expanded, !spec.case_sensitive, recipe),
             priority: spec.priority.unwrap_or_else(|| default_priority(kind)),
             set: spec
                 .set
@@ -737,11 +802,11 @@ mod tests {
     use super::*;
 
     fn cx(lexicon: &Lexicon) -> CompileContext<'_> {
-        CompileContext {
-            group: "fr",
+        CompileContext::new(
+            "fr",
             lexicon,
-            number_pattern: number_pattern(NumberFormat { decimal: ',' }, " "),
-        }
+            number_pattern(NumberFormat { decimal: ',' }, " "),
+        )
     }
 
     #[test]
@@ -755,6 +820,52 @@ mod tests {
             n += 1;
         }
         assert!(n > 1000, "{n}");
+    }
+
+    #[test]
+    fn every_shipped_pattern_translates_from_its_recipe_as_from_its_expansion() {
+        let rules = super::super::load(&super::super::RuleFiles::embedded()).unwrap();
+        let mut n = 0;
+        for rule in rules.rules() {
+            let regex = &rule.regex;
+            let spliced = regex.recipe.translate(regex.case_insensitive);
+            let spliced = spliced.unwrap_or_else(|| panic!("{}: the recipe declines", rule.id));
+            // What the prefilter compiled before recipes: the set pattern, case flag inline.
+            let parsed = splice::translate(&rule.set_pattern, false).unwrap();
+            assert!(spliced == parsed, "{}", rule.id);
+            n += 1;
+        }
+        assert!(n > 1000, "{n}");
+    }
+
+    #[test]
+    fn recipes_decline_what_a_marker_cannot_stand_for() {
+        let lex = currencies();
+        for (pattern, declines) in [
+            (r"(?<number>{number})\s*(?<currency>{currency})", false),
+            (
+                r"(?i)(?<number>{int})(?-i:\s*)(?<currency>{currency}?)",
+                false,
+            ),
+            (r"(?<number>{number}?)", true),
+            (r"(?<number>{int}+)", true),
+            (r"(?<number>{int}{2})", true),
+            (r"(?x)(?<number>{number}) (?<currency>{currency})", true),
+            (r"(?U)(?<number>{number})", true),
+            (r"\\{currency}", true),
+        ] {
+            let (expanded, recipe) = expand(pattern, &cx(&lex)).unwrap();
+            for ci in [false, true] {
+                let spliced = recipe.translate(ci);
+                assert_eq!(spliced.is_none(), declines, "{pattern}");
+                if let Some(spliced) = spliced {
+                    assert!(
+                        spliced == splice::translate(&expanded, ci).unwrap(),
+                        "{pattern}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -787,7 +898,7 @@ mod tests {
 
     /// The error `compile_rule` reports for a pattern.
     fn error_of(pattern: &str, lexicon: &Lexicon) -> String {
-        let expanded = expand(pattern, &cx(lexicon)).unwrap();
+        let (expanded, _) = expand(pattern, &cx(lexicon)).unwrap();
         let error = check_pattern(&expanded).unwrap_err();
         pattern_error(pattern, &expanded, &error)
     }
@@ -832,7 +943,7 @@ mod tests {
         let lex = Lexicon::default();
         let d = crate::normalize::number::digit_class();
         assert_eq!(
-            expand(r"\d{4}-\d{1,2}", &cx(&lex)).unwrap(),
+            expand(r"\d{4}-\d{1,2}", &cx(&lex)).unwrap().0,
             format!(r"{d}{{4}}-{d}{{1,2}}")
         );
     }

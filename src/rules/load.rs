@@ -293,11 +293,7 @@ pub fn load(files: &RuleFiles) -> Result<RuleSet, Vec<RuleError>> {
         .collect();
     let contexts: Vec<CompileContext<'_>> = prepared
         .iter()
-        .map(|f| CompileContext {
-            group: f.name,
-            lexicon: &f.lexicon,
-            number_pattern: f.number_pattern.clone(),
-        })
+        .map(|f| CompileContext::new(f.name, &f.lexicon, f.number_pattern.clone()))
         .collect();
     // The country names are read meanwhile.
     let (compiled, countries) = rayon::join(

@@ -22,6 +22,7 @@ pub mod lexicon;
 pub mod load;
 pub mod prefilter;
 pub mod spec;
+pub mod splice;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -104,8 +105,14 @@ impl RuleGroup {
     /// The prefilter, built on first use.
     pub fn prefilter(&self) -> Option<&Prefilter> {
         self.prefilter
-            .get_or_init(|| Prefilter::new(self.rules.iter().map(|r| r.set_pattern.as_str())))
+            .get_or_init(|| Prefilter::from_hirs(&self.hirs()?))
             .as_ref()
+    }
+
+    /// Its rules' patterns translated with their case flags, in rule order (see
+    /// [`LazyRegex::hir`]); `None` if one does not translate.
+    pub fn hirs(&self) -> Option<Vec<regex_syntax::hir::Hir>> {
+        self.rules.iter().map(|r| r.regex.hir().ok()).collect()
     }
 }
 

@@ -9,6 +9,7 @@
 use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{Input, MatchKind};
+use regex_syntax::hir::Hir;
 
 /// Which of a group's rules can match in a text. Searching needs a cache (see
 /// [`super::caches`]).
@@ -28,14 +29,22 @@ impl Prefilter {
     /// Compiles the patterns (each with its own inline flags); `None` if they are too large
     /// for one automaton.
     pub fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Option<Prefilter> {
-        let patterns: Vec<&str> = patterns.into_iter().collect();
+        let hirs: Vec<Hir> = patterns
+            .into_iter()
+            .map(|p| super::splice::translate(p, false).ok())
+            .collect::<Option<_>>()?;
+        Prefilter::from_hirs(&hirs)
+    }
+
+    /// Compiles patterns already translated (see [`super::RuleGroup::hirs`]).
+    pub fn from_hirs(hirs: &[Hir]) -> Option<Prefilter> {
         let nfa = thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
                     .which_captures(WhichCaptures::None)
                     .nfa_size_limit(Some(256 << 20)),
             )
-            .build_many(&patterns)
+            .build_many_from_hir(hirs)
             .ok()?;
         let dfa = DFA::builder()
             .configure(
