@@ -485,6 +485,27 @@ fn check_pattern(pattern: &str) -> Result<PatternShape, Box<regex_syntax::Error>
     }
 }
 
+/// [`check_pattern`] for a rule: its marked pattern (small) and what each marker stands for
+/// (translated once per group, and needed as translated for the prefilter and the regex
+/// anyway) are checked apart, which is all that splicing them together needs. A recipe that
+/// declines, or any failure, checks the expanded pattern, whose error is the one reported.
+fn check_rule_pattern(
+    recipe: &Recipe,
+    expanded: &str,
+    case_insensitive: bool,
+) -> Result<PatternShape, Box<regex_syntax::Error>> {
+    let apart = recipe.marked().and_then(|(marked, parts)| {
+        let mut shape = check_pattern(marked).ok()?;
+        for part in parts {
+            let hir = part.hir(case_insensitive)?;
+            shape.has_assertions |= !hir.properties().look_set().is_empty();
+        }
+        shape.names.retain(|name| !splice::is_marker(name));
+        Some(shape)
+    });
+    apart.map_or_else(|| check_pattern(expanded), Ok)
+}
+
 /// The shape of a pattern read from its syntax tree, when the tree shows that it translates.
 fn tree_shape(pattern: &str) -> Option<PatternShape> {
     let ast = regex_syntax::ast::parse::ParserBuilder::new()
@@ -688,17 +709,19 @@ pub fn compile_rule(
     let pattern_line = spec.pattern.span().start;
     let mut names = Vec::new();
     let regex = match expand(spec.pattern.get_ref(), cx) {
-        Ok((expanded, recipe)) => match check_pattern(&expanded) {
-            Ok(shape) => {
-                names = shape.names;
-                Some((shape.has_assertions, expanded, recipe))
+        Ok((expanded, recipe)) => {
+            match check_rule_pattern(&recipe, &expanded, !spec.case_sensitive) {
+                Ok(shape) => {
+                    names = shape.names;
+                    Some((shape.has_assertions, expanded, recipe))
+                }
+                Err(error) => {
+                    let written = spec.pattern.get_ref();
+                    errors.push(err(pattern_line, pattern_error(written, &expanded, &error)));
+                    None
+                }
             }
-            Err(error) => {
-                let written = spec.pattern.get_ref();
-                errors.push(err(pattern_line, pattern_error(written, &expanded, &error)));
-                None
-            }
-        },
+        }
         Err(message) => {
             errors.push(err(pattern_line, message));
             None

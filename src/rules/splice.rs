@@ -45,7 +45,8 @@ impl Expansion {
         &self.raw
     }
 
-    fn hir(&self, case_insensitive: bool) -> Option<&Hir> {
+    /// The translation, made on first use; `None` if the text does not translate alone.
+    pub fn hir(&self, case_insensitive: bool) -> Option<&Hir> {
         self.hirs[usize::from(case_insensitive)]
             .get_or_init(|| translate(&self.text, case_insensitive).ok())
             .as_ref()
@@ -74,6 +75,11 @@ pub struct Recipe {
 /// The name of the marker group of placeholder `n` (not a name rules may use).
 fn marker_name(n: usize) -> String {
     format!("__newsfacts_placeholder_{n}")
+}
+
+/// Whether a group name is a marker's.
+pub fn is_marker(name: &str) -> bool {
+    marker_index(name).is_some()
 }
 
 fn marker_index(name: &str) -> Option<usize> {
@@ -132,6 +138,11 @@ impl RecipeBuilder {
 }
 
 impl Recipe {
+    /// The marked pattern and what its markers stand for; `None` when the recipe declines.
+    pub fn marked(&self) -> Option<(&str, &[Arc<Expansion>])> {
+        Some((self.marked.as_deref()?, &self.parts))
+    }
+
     /// The pattern's translation with the shared expansions spliced in; `None` when the
     /// recipe declines (the caller translates the expanded pattern).
     pub fn translate(&self, case_insensitive: bool) -> Option<Hir> {
