@@ -81,6 +81,15 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// All precisions.
+    pub const ALL: [Precision; 5] = [
+        Precision::Day,
+        Precision::Week,
+        Precision::Month,
+        Precision::Quarter,
+        Precision::Year,
+    ];
+
     /// The CSV spelling.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -363,8 +363,7 @@ fn entries(cache: &Path) -> Vec<(String, String)> {
             sum.update(&header[4..40]);
             sum.update(payload);
             let rules = if sum.finalize().as_bytes()[..] == header[40..] {
-                let v: serde_json::Value = serde_json::from_slice(payload).unwrap();
-                v["records"]["rules"].as_str().unwrap_or("").to_owned()
+                newsfacts::cache::payload_rules(payload).unwrap_or_default()
             } else {
                 String::new()
             };

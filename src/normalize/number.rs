@@ -64,6 +64,16 @@ impl Decimal {
         d
     }
 
+    /// Sign, mantissa and scale: `(negative, m, s)` is `±m × 10^-s`.
+    pub fn parts(self) -> (bool, u128, u32) {
+        (self.negative, self.mantissa, self.scale)
+    }
+
+    /// The decimal of [`Decimal::parts`] (normalized).
+    pub fn from_parts(negative: bool, mantissa: u128, scale: u32) -> Decimal {
+        Decimal::signed(negative, mantissa, scale)
+    }
+
     /// Whether the value is below zero.
     pub fn is_negative(self) -> bool {
         self.negative
