@@ -3,11 +3,10 @@
 //! [`FactKind`] is the closed set of kinds; adding one breaks the build everywhere it must be
 //! handled (rules, normalizers, output tables). Each fact lists its normalized fields by the
 //! same names as its CSV columns ([`Fact::fields`]), which is what rule examples are checked
-//! against. Facts are serializable so that the stage cache can keep a document's records.
+//! against. The stage cache keeps a document's records in a binary form of its own
+//! (`src/cache/payload.rs`).
 
 use std::fmt;
-
-use serde::{Deserialize, Serialize};
 
 use crate::normalize::number::Decimal;
 
@@ -66,7 +65,7 @@ impl fmt::Display for FactKind {
 }
 
 /// How much of a date the text gives. Nothing finer than this is ever invented.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Precision {
     /// A calendar day.
     Day,
@@ -103,7 +102,7 @@ impl Precision {
 }
 
 /// A word that bounds or softens a count ("more than 30", "about 40").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Qualifier {
     /// more than, plus de
     MoreThan,
@@ -153,7 +152,7 @@ impl Qualifier {
 }
 
 /// How a country is named.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CountryForm {
     /// Its name ("Corée du Nord").
     Name,
@@ -191,23 +190,18 @@ impl CountryForm {
 }
 
 /// A normalized date, date range or relative date.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateFact {
     /// ISO 8601 at the given precision (`2019`, `2019-05`, `2019-05-14`); `None` when a
     /// relative date has no anchor to resolve against.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "s")]
     pub start: Option<String>,
     /// The end of a range, same form as `start`; `None` for a single date.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "e")]
     pub end: Option<String>,
     /// How much of the date the text gives.
-    #[serde(rename = "p")]
     pub precision: Precision,
     /// Whether the value depends on the anchor (the publication date).
-    #[serde(default, skip_serializing_if = "is_false", rename = "r")]
     pub relative: bool,
     /// The anchor a relative date was resolved against.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "a")]
     pub anchor: Option<String>,
 }
 
@@ -216,83 +210,58 @@ pub struct DateFact {
 /// It is given twice: in the main unit of its currency (`value`, `currency`: "25 cent" is
 /// 0.25 EUR) and in the unit the text states it in (`unit_value`, `unit`: 25 "cent"), so that
 /// neither reading is lost.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AmountFact {
     /// The exact value, in the main unit of the currency.
-    #[serde(rename = "v")]
     pub value: Decimal,
     /// ISO 4217 code.
-    #[serde(rename = "c")]
     pub currency: String,
     /// The value in `unit`, magnitude words applied ("$5 million" = 5000000 "$").
-    #[serde(rename = "uv")]
     pub unit_value: Decimal,
     /// The currency unit as written: the currency word or symbol ("€", "dollar"), or the
     /// minor unit or coin the amount is stated in ("cent", "centavos", "kwartje").
-    #[serde(rename = "u")]
     pub unit: String,
     /// True when the surface does not pin the currency down (a bare `$`, "dollars").
-    #[serde(default, skip_serializing_if = "is_false", rename = "ca")]
     pub currency_ambiguous: bool,
     /// A qualifier in front of the amount, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "q")]
     pub qualifier: Option<Qualifier>,
 }
 
 /// A normalized count: a number (or range) of something.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CountFact {
     /// The number, when the text gives one.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "v")]
     pub value: Option<Decimal>,
     /// Lower bound of a range or of "dozens".
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "lo")]
     pub min: Option<Decimal>,
     /// Upper bound of a range.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "hi")]
     pub max: Option<Decimal>,
     /// A bounding or softening word.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "q")]
     pub qualifier: Option<Qualifier>,
     /// The counted noun as written.
-    #[serde(rename = "u")]
     pub unit: String,
 }
 
 /// A country mention.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CountryFact {
     /// ISO 3166-1 alpha-2.
-    #[serde(rename = "c")]
     pub code: String,
     /// How the country is named.
-    #[serde(rename = "f")]
     pub form: CountryForm,
 }
 
 /// A fact of any kind.
-///
-/// Only the stage cache serializes facts (as JSON): short names, and no empty or false
-/// fields, keep its entries small.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fact {
     /// See [`DateFact`].
-    #[serde(rename = "D")]
     Date(DateFact),
     /// See [`AmountFact`].
-    #[serde(rename = "A")]
     Amount(AmountFact),
     /// See [`CountFact`].
-    #[serde(rename = "N")]
     Count(CountFact),
     /// See [`CountryFact`].
-    #[serde(rename = "C")]
     Country(CountryFact),
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 impl Fact {
@@ -412,7 +381,7 @@ pub fn push_decimal(out: &mut String, mut n: usize) {
 }
 
 /// One extracted fact with its provenance in the document's text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extracted {
     /// Start offset in characters (Unicode scalar values) into the extracted text.
     pub start: usize,
