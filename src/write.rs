@@ -31,7 +31,7 @@ use crate::fact::FactKind;
 use crate::record::{self, Column, FactFields, Row};
 use crate::schema::{self, Dialect};
 
-mod csv_out;
+pub mod csv_out;
 
 use csv_out::CsvOut;
 

@@ -1,7 +1,7 @@
 //! `newsfacts diff OLD_DIR NEW_DIR`: the records added, removed and changed between two
 //! output folders, per kind and rule with examples, or every change as CSV for tools.
 
-use std::io::Write as _;
+use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{ExitStatus, is_broken_pipe};
 use crate::diff;
+use crate::write::csv_out::CsvOut;
 
 #[derive(Debug, Args)]
 pub(super) struct DiffArgs {
@@ -77,21 +78,16 @@ fn diff_command(args: &DiffArgs) -> Result<()> {
             out.flush()?;
         }
         Format::Csv => {
-            let mut w = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(stdout.lock());
-            w.write_record(diff::CSV_HEADER)?;
+            let mut w = CsvOut::new(BufWriter::new(stdout.lock()));
+            w.row(diff::CSV_HEADER.iter().map(|c| c.as_bytes()))
+                .context("stdout")?;
             let mut result = Ok(());
             diff::diff_dirs(&args.old, &args.new, &mut |c| {
                 if result.is_ok() {
-                    result = w.write_record(diff::csv_row(c));
+                    result = w.row(diff::csv_row(c).iter().map(String::as_bytes));
                 }
             })?;
-            result.map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(io) => anyhow::Error::from(io),
-                other => anyhow::anyhow!("stdout: {other:?}"),
-            })?;
-            w.flush().context("stdout")?;
+            result.and_then(|()| w.flush()).context("stdout")?;
         }
     }
     Ok(())
