@@ -6,7 +6,7 @@
 //! row, and quotes only around a field that holds `,`, `"`, `\r` or `\n` (a `"` inside is
 //! doubled). That is byte for byte what `csv::Writer` writes with its defaults and a `\n`
 //! terminator (a test below checks it), so tables stay identical to earlier runs' and the
-//! `csv` reader reads them back.
+//! `csv` reader reads them back. `newsfacts diff --format csv` writes with it too.
 
 use std::io::{self, BufWriter, Write};
 
