@@ -24,7 +24,7 @@ mod fetching;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -604,9 +604,33 @@ enum Task {
     /// Build what extracting these languages needs, before their runs need it.
     Compile(Vec<Option<String>>),
     /// Extract a run of prepared documents of one language (phase 2).
-    Extract(Vec<(usize, Phase1)>),
+    Extract(Arc<Run>),
     /// Take one source up to its language decision (phase 1).
     Prepare(usize, Box<fetching::Loaded>),
+}
+
+/// The documents of an extraction run not taken yet. The worker running it takes them one at
+/// a time; a worker out of tasks takes the second half of what is left (see [`Tasks::next`]),
+/// so that the step does not end with one worker finishing a long run while the other waits.
+struct Run {
+    docs: Mutex<std::collections::VecDeque<(usize, Phase1)>>,
+}
+
+impl Run {
+    fn new(docs: impl IntoIterator<Item = (usize, Phase1)>) -> Arc<Run> {
+        Arc::new(Run {
+            docs: Mutex::new(docs.into_iter().collect()),
+        })
+    }
+
+    fn docs(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<(usize, Phase1)>> {
+        self.docs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next document, if any is left.
+    fn take(&self) -> Option<(usize, Phase1)> {
+        self.docs().pop_front()
+    }
 }
 
 /// What one worker finished in a batch step.
@@ -624,6 +648,8 @@ struct Done {
 struct Tasks {
     runs: std::collections::VecDeque<Task>,
     sources: std::iter::Enumerate<std::vec::IntoIter<fetching::Loaded>>,
+    /// The runs taken so far, which may have documents left to share.
+    taken: Vec<Arc<Run>>,
 }
 
 impl Tasks {
@@ -642,30 +668,51 @@ impl Tasks {
         let mut run: Vec<(usize, Phase1)> = Vec::new();
         for (i, p) in grouped {
             if !run.is_empty() && (run.len() >= limit || run[0].1.lang() != p.lang()) {
-                runs.push_back(Task::Extract(std::mem::take(&mut run)));
+                runs.push_back(Task::Extract(Run::new(std::mem::take(&mut run))));
             }
             run.push((i, p));
         }
         if !run.is_empty() {
-            runs.push_back(Task::Extract(run));
+            runs.push_back(Task::Extract(Run::new(run)));
         }
         Tasks {
             runs,
             sources: batch.into_iter().enumerate(),
+            taken: Vec::new(),
         }
     }
 
-    /// The next task for a worker that takes runs from the back or from the front.
+    /// The next task for a worker that takes runs from the back or from the front: a run, a
+    /// source, else the second half of what is left of a run under way.
     fn next(&mut self, from_back: bool) -> Option<Task> {
         let run = if from_back {
             self.runs.pop_back()
         } else {
             self.runs.pop_front()
         };
+        if let Some(Task::Extract(run)) = &run {
+            self.taken.push(Arc::clone(run));
+        }
         run.or_else(|| {
             let (i, loaded) = self.sources.next()?;
             Some(Task::Prepare(i, Box::new(loaded)))
         })
+        .or_else(|| self.share())
+    }
+
+    /// The second half of the documents left in the run under way with the most left, if it
+    /// has two or more.
+    fn share(&mut self) -> Option<Task> {
+        self.taken.retain(|run| run.docs().len() >= 2);
+        let largest = self.taken.iter().max_by_key(|run| run.docs().len())?;
+        let rest = {
+            let mut docs = largest.docs();
+            let keep = docs.len() - docs.len() / 2;
+            docs.split_off(keep)
+        };
+        let run = Run::new(rest);
+        self.taken.push(Arc::clone(&run));
+        Some(Task::Extract(run))
     }
 }
 
@@ -687,13 +734,13 @@ impl Task {
                     next.map(|(i, loaded)| prepared.push((i, prepare_loaded(cx, loaded))))
                         .is_some()
                 };
-                done.finished.extend(run.into_iter().map(|(i, p)| {
+                while let Some((i, p)) = run.take() {
                     let outcome = match p {
                         Phase1::Done(outcome) => outcome,
                         Phase1::Prepared(p) => Ok(finish(cx, *p, &mut meanwhile)),
                     };
-                    (i, outcome)
-                }));
+                    done.finished.push((i, outcome));
+                }
                 done.prepared.extend(prepared);
             }
             Task::Prepare(i, loaded) => done.prepared.push((i, prepare_loaded(cx, *loaded))),
