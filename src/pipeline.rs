@@ -644,7 +644,8 @@ struct Done {
 /// [`LANGUAGE_RUN`] documents of one language, sorted by language), then the sources of the
 /// next batch one by one. Half the workers take runs from the front, half from the back, so
 /// that on a mixed corpus each meets about half the languages of a batch, as a split of the
-/// runs in two would give, and the sources come last, to fill the workers' tails.
+/// runs in two would give, and the sources come last, to fill the workers' tails; a worker that
+/// finds neither takes half of what is left of a run under way ([`Tasks::share`]).
 struct Tasks {
     runs: std::collections::VecDeque<Task>,
     sources: std::iter::Enumerate<std::vec::IntoIter<fetching::Loaded>>,
