@@ -225,7 +225,12 @@ impl<'a> Reader<'a> {
         let mut n = 0u128;
         for shift in (0..128).step_by(7) {
             let b = self.byte()?;
-            n |= u128::from(b & 0x7f).checked_shl(shift).ok_or(Malformed)?;
+            let bits = u128::from(b & 0x7f);
+            // The last byte holds the top 2 bits: more would not fit.
+            if bits >> (128 - shift).min(7) != 0 {
+                return Err(Malformed);
+            }
+            n |= bits << shift;
             if b & 0x80 == 0 {
                 return Ok(n);
             }
@@ -416,6 +421,14 @@ mod tests {
         let mut padded = written.clone();
         padded.push(0);
         assert!(read(&padded).is_none());
+        // A varint past 128 bits.
+        let mut r = Reader(&[0xff; 18][..]);
+        assert!(r.uint128().is_err());
+        let mut max = Vec::new();
+        Writer(&mut max).uint128(u128::MAX);
+        assert_eq!(Reader(&max).uint128().ok(), Some(u128::MAX));
+        *max.last_mut().unwrap() |= 0x04;
+        assert!(Reader(&max).uint128().is_err());
         // Out-of-range values: an option flag, a fact kind.
         let mut bad = written;
         let fact_kind = bad.len() - 5; // the country fact: kind, "KP" (3 bytes), form
