@@ -341,14 +341,11 @@ pub enum Cell<'a> {
 impl Cell<'_> {
     /// Appends the value to `out`.
     pub fn write_to(self, out: &mut String) {
-        use fmt::Write as _;
         match self {
             Cell::Text(s) => out.push_str(s),
             Cell::Flag(b) => out.push_str(if b { "true" } else { "false" }),
             Cell::Offset(n) => push_decimal(out, n),
-            Cell::Decimal(d) => {
-                let _ = write!(out, "{d}");
-            }
+            Cell::Decimal(d) => d.push_to(out),
         }
     }
 }
@@ -366,18 +363,12 @@ impl fmt::Display for Cell<'_> {
 
 /// Appends `n` in decimal digits: what `write!(out, "{n}")` writes, without the formatting
 /// machinery (every row has several offsets).
-pub fn push_decimal(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+pub fn push_decimal(out: &mut String, n: usize) {
+    let mut buffer = [0; crate::normalize::number::DIGITS_MAX];
+    out.push_str(crate::normalize::number::ascii_digits(
+        n as u128,
+        &mut buffer,
+    ));
 }
 
 /// One extracted fact with its provenance in the document's text.

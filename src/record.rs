@@ -352,22 +352,23 @@ pub fn fact_row(doc_id: &str, lang: Option<&str>, ex: &Extracted) -> Row {
 /// The cells of a fact's row as text, in column order, without allocating: what
 /// [`fact_row`] collects (`None` as an empty cell, as in a CSV file), passed to `field` one at
 /// a time, text borrowed from the fact and numbers written into a buffer used again for the
-/// next row.
+/// next row. The flag says the field is plain: a number, a flag or empty, which no CSV
+/// writer needs to quote.
 pub fn fact_fields(
     buffers: &mut FactFields,
     doc_id: &str,
     lang: Option<&str>,
     ex: &Extracted,
-    mut field: impl FnMut(&str),
+    mut field: impl FnMut(&str, bool),
 ) {
     let FactFields { key, value } = buffers;
     visit_fact_row(key, doc_id, lang, ex, |cell| match cell {
-        None => field(""),
-        Some(Cell::Text(text)) => field(text),
+        None => field("", true),
+        Some(Cell::Text(text)) => field(text, false),
         Some(cell) => {
             value.clear();
             cell.write_to(value);
-            field(value);
+            field(value, true);
         }
     });
 }
@@ -589,7 +590,8 @@ mod tests {
             for lang in [Some("fr"), None] {
                 let row = fact_row("doc", lang, &ex);
                 let mut fields = Vec::new();
-                fact_fields(&mut buffers, "doc", lang, &ex, |f| {
+                fact_fields(&mut buffers, "doc", lang, &ex, |f, plain| {
+                    assert!(!plain || !f.contains([',', '"', '\r', '\n']), "{f:?}");
                     fields.push(f.to_owned());
                 });
                 let want: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("")).collect();

@@ -561,18 +561,21 @@ impl Tables {
                 };
                 table.fields(|w| {
                     let mut written = Ok(());
-                    record::fact_fields(scratch, &doc.id, doc.lang.as_deref(), ex, |field| {
+                    let fields = |field: &str, plain: bool| {
                         if written.is_ok() {
                             written = if self.csv_safe && needs_protection(field) {
                                 safe_buffer.clear();
                                 safe_buffer.push('\'');
                                 safe_buffer.push_str(field);
                                 w.field(safe_buffer.as_bytes())
+                            } else if plain {
+                                w.plain_field(field.as_bytes())
                             } else {
                                 w.field(field.as_bytes())
                             };
                         }
-                    });
+                    };
+                    record::fact_fields(scratch, &doc.id, doc.lang.as_deref(), ex, fields);
                     written?;
                     w.end_row()
                 })?;

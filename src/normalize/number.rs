@@ -195,23 +195,63 @@ impl PartialOrd for Decimal {
     }
 }
 
-impl fmt::Display for Decimal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Decimal {
+    /// Appends the value in plain notation (what [`Decimal`]'s `Display` writes): the output
+    /// tables write one or two per amount and count row, so this avoids the formatting
+    /// machinery and 128-bit division for mantissas that fit in 64 bits.
+    pub fn push_to(&self, out: &mut String) {
+        let mut buffer = [0; DIGITS_MAX];
+        let digits = ascii_digits(self.mantissa, &mut buffer);
         if self.negative {
-            f.write_str("-")?;
+            out.push('-');
         }
-        if self.scale == 0 {
-            return write!(f, "{}", self.mantissa);
-        }
-        let digits = self.mantissa.to_string();
         let scale = self.scale as usize;
         if digits.len() > scale {
             let (int, frac) = digits.split_at(digits.len() - scale);
-            write!(f, "{int}.{frac}")
+            out.push_str(int);
+            if !frac.is_empty() {
+                out.push('.');
+                out.push_str(frac);
+            }
         } else {
-            write!(f, "0.{}{digits}", "0".repeat(scale - digits.len()))
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', scale - digits.len()));
+            out.push_str(digits);
         }
     }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.push_to(&mut text);
+        f.write_str(&text)
+    }
+}
+
+/// The most decimal digits a `u128` has.
+pub const DIGITS_MAX: usize = 39;
+
+/// The decimal digits of `n`, written at the end of `buffer`.
+pub fn ascii_digits(n: u128, buffer: &mut [u8; DIGITS_MAX]) -> &str {
+    let mut at = buffer.len();
+    // 64-bit division is several times cheaper than 128-bit, and nearly every value fits.
+    let mut high = n;
+    while let Err(_) = u64::try_from(high) {
+        at -= 1;
+        buffer[at] = b'0' + (high % 10) as u8;
+        high /= 10;
+    }
+    let mut low = high as u64;
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (low % 10) as u8;
+        low /= 10;
+        if low == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[at..]).expect("decimal digits are ASCII")
 }
 
 /// Zero code points of the decimal digit blocks newsfacts reads (Unicode `Nd` runs).
@@ -428,6 +468,51 @@ pub fn parse_cjk(s: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `Display` wrote before [`Decimal::push_to`]: through `u128`'s own formatting.
+    fn formatted_the_old_way(d: &Decimal) -> String {
+        let digits = d.mantissa.to_string();
+        let scale = d.scale as usize;
+        let sign = if d.negative { "-" } else { "" };
+        if scale == 0 {
+            format!("{sign}{digits}")
+        } else if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            format!("{sign}{int}.{frac}")
+        } else {
+            format!("{sign}0.{}{digits}", "0".repeat(scale - digits.len()))
+        }
+    }
+
+    #[test]
+    fn push_to_writes_what_u128_formatting_wrote() {
+        let mantissas = [
+            0,
+            5,
+            10,
+            12_345,
+            u128::from(u64::MAX) - 1,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) + 1,
+            10u128.pow(20),
+            u128::MAX,
+        ];
+        for mantissa in mantissas {
+            for scale in [0, 1, 3, 5, 19, 20, 40] {
+                for negative in [false, true] {
+                    let d = Decimal {
+                        mantissa,
+                        scale,
+                        negative,
+                    };
+                    let mut pushed = String::from("x");
+                    d.push_to(&mut pushed);
+                    assert_eq!(pushed, format!("x{}", formatted_the_old_way(&d)), "{d:?}");
+                    assert_eq!(d.to_string(), formatted_the_old_way(&d));
+                }
+            }
+        }
+    }
 
     const FR: NumberFormat = NumberFormat { decimal: ',' };
     const EN: NumberFormat = NumberFormat { decimal: '.' };

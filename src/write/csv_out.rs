@@ -40,15 +40,10 @@ impl<W: Write> CsvOut<W> {
 
     /// Appends a field to the row under way.
     pub fn field(&mut self, field: &[u8]) -> io::Result<()> {
-        if self.fields > 0 {
-            self.out.write_all(b",")?;
-            self.row_bytes += 1;
-        }
-        self.fields += 1;
         if !needs_quotes(field) {
-            self.row_bytes += field.len();
-            return self.out.write_all(field);
+            return self.plain_field(field);
         }
+        self.separate()?;
         self.out.write_all(b"\"")?;
         for (i, part) in field.split(|&b| b == b'"').enumerate() {
             if i > 0 {
@@ -58,6 +53,25 @@ impl<W: Write> CsvOut<W> {
         }
         self.row_bytes += field.len() + 2;
         self.out.write_all(b"\"")
+    }
+
+    /// Appends a field that needs no quotes (a number, say) without looking for characters
+    /// that would need them.
+    pub fn plain_field(&mut self, field: &[u8]) -> io::Result<()> {
+        debug_assert!(!needs_quotes(field), "{field:?} needs quotes");
+        self.separate()?;
+        self.row_bytes += field.len();
+        self.out.write_all(field)
+    }
+
+    /// Writes the delimiter before a field that is not the row's first.
+    fn separate(&mut self) -> io::Result<()> {
+        self.fields += 1;
+        if self.fields > 1 {
+            self.row_bytes += 1;
+            self.out.write_all(b",")?;
+        }
+        Ok(())
     }
 
     /// Ends the row under way. A row that would be an empty line (no field, or one empty
