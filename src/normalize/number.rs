@@ -237,12 +237,12 @@ pub fn ascii_digits(n: u128, buffer: &mut [u8; DIGITS_MAX]) -> &str {
     let mut at = buffer.len();
     // 64-bit division is several times cheaper than 128-bit, and nearly every value fits.
     let mut high = n;
-    while let Err(_) = u64::try_from(high) {
+    while high > u128::from(u64::MAX) {
         at -= 1;
         buffer[at] = b'0' + (high % 10) as u8;
         high /= 10;
     }
-    let mut low = high as u64;
+    let mut low = u64::try_from(high).expect("the loop above left at most 64 bits");
     loop {
         at -= 1;
         buffer[at] = b'0' + (low % 10) as u8;
