@@ -204,8 +204,8 @@ fn lang(c: &mut Criterion) {
     g.finish();
 }
 
-/// The prefilter automata of the language's group and of `common`, over each paragraph
-/// (line) of the article, as extraction runs them. `prefilter`: with caches that have seen
+/// The prefilter automaton of the language (its rules and the common ones), over each
+/// paragraph (line) of the article, as extraction runs it. `prefilter`: with caches that have seen
 /// the article (the steady state of a long run); `prefilter-cold`: with new caches each time,
 /// so every lazy-DFA state the article needs is built during the search (what each new set
 /// of search caches pays for its first documents of a language; ten samples, flat sampling).
@@ -218,9 +218,9 @@ fn prefilter(c: &mut Criterion) {
             g.sample_size(10).sampling_mode(SamplingMode::Flat);
         }
         for (lang, text) in &inputs {
-            let prefilters: Vec<&Prefilter> = [rules.lang(lang).unwrap(), &rules.common]
+            let prefilters: Vec<&Prefilter> = rules
+                .prefilter(rules.lang(lang).unwrap())
                 .into_iter()
-                .filter_map(|group| group.prefilter())
                 .collect();
             let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
             let new_caches =
@@ -299,7 +299,7 @@ fn write(c: &mut Criterion) {
             let row = newsfacts::record::document_row(doc);
             for ex in &doc.facts {
                 let lang = doc.lang.as_deref();
-                newsfacts::record::fact_fields(&mut buffers, &doc.id, lang, ex, |field| {
+                newsfacts::record::fact_fields(&mut buffers, &doc.id, lang, ex, |field, _plain| {
                     black_box(field);
                 });
             }

@@ -259,47 +259,65 @@ fn paragraphs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     })
 }
 
-/// Calls `f` for each paragraph and each rule of the group that matches somewhere in it,
-/// with the rule's index in the group and the group's caches. The prefilter runs over every
-/// paragraph first, with the group's shared prefilter cache (see [`crate::rules::caches`])
-/// locked once for the whole text; while another worker has it, `meanwhile` is called (see
-/// [`crate::rules::CachePool::with_shared`]).
+/// Calls `f` for each paragraph and each rule of `groups` (see [`RuleSet::groups_for`]) that
+/// matches somewhere in it, with the group's place in `groups`, its caches, and the rule's
+/// index in the group; the groups in order, each group's rules paragraph by paragraph. The
+/// prefilter of the first group, which has the patterns of all of them (see
+/// [`RuleSet::prefilter`]), runs over every paragraph first, with its shared cache (see
+/// [`crate::rules::caches`]) locked once for the whole text; while another worker has it,
+/// `meanwhile` is called (see [`crate::rules::CachePool::with_shared`]).
 fn for_each_matching_rule<'r>(
     rules: &RuleSet,
-    group: &'r RuleGroup,
-    caches: &mut GroupCaches,
+    groups: &[&'r RuleGroup],
+    caches: &mut [&mut GroupCaches],
     meanwhile: &mut dyn FnMut() -> bool,
     text: &str,
-    mut f: impl FnMut(&mut GroupCaches, usize, &'r Rule, std::ops::Range<usize>),
+    mut f: impl FnMut(usize, &mut GroupCaches, usize, &'r Rule, std::ops::Range<usize>),
 ) {
-    if group.rules.is_empty() {
-        return;
-    }
-    let Some(prefilter) = group.prefilter() else {
-        for (i, rule) in group.rules.iter().enumerate() {
-            f(caches, i, rule, 0..text.len());
+    let Some(prefilter) = rules.prefilter(groups[0]) else {
+        for (g, group) in groups.iter().enumerate() {
+            for (i, rule) in group.rules.iter().enumerate() {
+                f(g, caches[g], i, rule, 0..text.len());
+            }
         }
         return;
     };
-    // (paragraph, rule index, the largest end of its matches there)
+    // Pattern `p` of the prefilter is rule `p - firsts[g]` of group `g`.
+    let firsts: Vec<usize> = groups
+        .iter()
+        .scan(0, |first, g| {
+            let this = *first;
+            *first += g.rules.len();
+            Some(this)
+        })
+        .collect();
+    // (paragraph, pattern, the largest end of its matches there)
     let mut hits: Vec<(std::ops::Range<usize>, usize, usize)> = Vec::new();
     let scan = |cache: &mut crate::rules::PrefilterCache| {
         let mut scratch = Vec::new();
         for range in paragraphs(text) {
-            prefilter.for_each_match(cache, &text[range.clone()], &mut scratch, |i, end| {
-                hits.push((range.clone(), i, end));
+            prefilter.for_each_match(cache, &text[range.clone()], &mut scratch, |p, end| {
+                hits.push((range.clone(), p, end));
             });
         }
     };
-    rules
-        .caches
-        .with_shared(group.index, || prefilter.create_cache(), meanwhile, scan);
-    for (range, i, last_end) in hits {
-        let rule = &group.rules[i];
+    rules.caches.with_shared(
+        groups[0].index,
+        || prefilter.create_cache(),
+        meanwhile,
+        scan,
+    );
+    // Hits are in pattern order within a paragraph: a stable sort puts the groups in order.
+    let group_of = |p: usize| firsts.partition_point(|&first| first <= p) - 1;
+    hits.sort_by_key(|&(_, p, _)| group_of(p));
+    for (range, p, last_end) in hits {
+        let g = group_of(p);
+        let i = p - firsts[g];
+        let rule = &groups[g].rules[i];
         if rule.cut_after_last_match {
-            f(caches, i, rule, range.start..range.start + last_end);
+            f(g, caches[g], i, rule, range.start..range.start + last_end);
         } else {
-            f(caches, i, rule, range);
+            f(g, caches[g], i, rule, range);
         }
     }
 }
@@ -574,34 +592,28 @@ pub fn extract_with(
 ) -> Extraction {
     let mut matches = Vec::new();
     let mut rejected_bytes = Vec::new();
-    let mut groups: Vec<&RuleGroup> = Vec::with_capacity(2);
-    if let Some(g) = lang.and_then(|l| rules.lang(l)) {
-        groups.push(g);
-    }
-    groups.push(&rules.common);
+    let groups = rules.groups_for(lang);
     let contexts: Vec<Context<'_>> = groups.iter().map(|g| context(g, anchor)).collect();
     let mut lent: Vec<_> = groups.iter().map(|g| rules.caches.take(g.index)).collect();
-    for (i, (group, caches)) in groups.into_iter().zip(&mut lent).enumerate() {
-        for_each_matching_rule(
-            rules,
-            group,
-            caches,
-            meanwhile,
-            text,
-            |caches, rule_index, rule, range| {
-                scan_rule_in(
-                    rule,
-                    (i, rule_index),
-                    caches,
-                    text,
-                    range,
-                    &mut matches,
-                    explain.then_some(&mut rejected_bytes),
-                );
-            },
-        );
-    }
     let mut caches: Vec<&mut GroupCaches> = lent.iter_mut().map(|l| &mut **l).collect();
+    for_each_matching_rule(
+        rules,
+        &groups,
+        &mut caches,
+        meanwhile,
+        text,
+        |g, caches, rule_index, rule, range| {
+            scan_rule_in(
+                rule,
+                (g, rule_index),
+                caches,
+                text,
+                range,
+                &mut matches,
+                explain.then_some(&mut rejected_bytes),
+            );
+        },
+    );
     let (kept, dropped) = resolve(text, &matches, &contexts, &mut caches, explain);
     drop(caches);
     drop(lent);
@@ -682,29 +694,28 @@ pub fn extract_with(
 /// no normalization, overlap resolution or output: the "match floor" of the benchmark.
 pub fn count_raw_matches(rules: &RuleSet, lang: Option<&str>, text: &str) -> usize {
     let mut n = 0;
-    let lang_group = lang.and_then(|l| rules.lang(l));
-    for group in lang_group.into_iter().chain(std::iter::once(&rules.common)) {
-        let mut caches = rules.caches.take(group.index);
-        for_each_matching_rule(
-            rules,
-            group,
-            &mut caches,
-            &mut || false,
-            text,
-            |caches, i, rule, range| {
-                if let Ok(regex) = rule.regex.get() {
-                    let cache = caches.rule(i, regex);
-                    let mut matches = Searcher::new(Input::new(&text[range]));
-                    while matches
-                        .advance(|input| Ok(regex.search_with(cache, input)))
-                        .is_some()
-                    {
-                        n += 1;
-                    }
+    let groups = rules.groups_for(lang);
+    let mut lent: Vec<_> = groups.iter().map(|g| rules.caches.take(g.index)).collect();
+    let mut caches: Vec<&mut GroupCaches> = lent.iter_mut().map(|l| &mut **l).collect();
+    for_each_matching_rule(
+        rules,
+        &groups,
+        &mut caches,
+        &mut || false,
+        text,
+        |_, caches, i, rule, range| {
+            if let Ok(regex) = rule.regex.get() {
+                let cache = caches.rule(i, regex);
+                let mut matches = Searcher::new(Input::new(&text[range]));
+                while matches
+                    .advance(|input| Ok(regex.search_with(cache, input)))
+                    .is_some()
+                {
+                    n += 1;
                 }
-            },
-        );
-    }
+            }
+        },
+    );
     n += rules
         .countries
         .candidates(lang.unwrap_or("en"), text, |_, _| true)

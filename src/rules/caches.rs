@@ -356,7 +356,7 @@ mod tests {
             let mut made = false;
             let new = || {
                 made = true;
-                de.prefilter().unwrap().create_cache()
+                set.prefilter(de).unwrap().create_cache()
             };
             set.caches.with_shared(de.index, new, &mut || false, |_| {});
             made

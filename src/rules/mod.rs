@@ -94,21 +94,12 @@ pub struct RuleGroup {
     pub number_format: NumberFormat,
     /// The rules, in file order.
     pub rules: Vec<Rule>,
-    /// All rule patterns in one automaton: which rules can match in a paragraph, found in
-    /// one pass, so each rule's own regex runs only where it will match. Built the first
-    /// time the group is used (it is the costliest part of a rule set to compile, and a run
-    /// may not see every language); `None` if it is too large, and then every rule runs.
+    /// All rule patterns of the rules a document of the group gets in one automaton (see
+    /// [`RuleSet::prefilter`]), built on first use; `None` if it is too large.
     pub prefilter: OnceLock<Option<Prefilter>>,
 }
 
 impl RuleGroup {
-    /// The prefilter, built on first use.
-    pub fn prefilter(&self) -> Option<&Prefilter> {
-        self.prefilter
-            .get_or_init(|| Prefilter::from_hirs(&self.hirs()?))
-            .as_ref()
-    }
-
     /// Its rules' patterns translated with their case flags, in rule order (see
     /// [`LazyRegex::hir`]); `None` if one does not translate.
     pub fn hirs(&self) -> Option<Vec<regex_syntax::hir::Hir>> {
@@ -136,6 +127,34 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// The rule groups a document in `lang` gets: its language's (when it has one), then the
+    /// common one.
+    pub fn groups_for(&self, lang: Option<&str>) -> Vec<&RuleGroup> {
+        let own = lang.and_then(|l| self.lang(l));
+        own.into_iter().chain([&self.common]).collect()
+    }
+
+    /// The prefilter of the documents whose first group (see [`RuleSet::groups_for`]) is
+    /// `group`: its rules' patterns, followed by the common group's when `group` is a
+    /// language's, in one automaton. Which of those rules can match in a paragraph is found
+    /// in one pass, so each rule's own regex runs only where it will match; a language's
+    /// documents get one pass, not one per group (the common rules alone cost a third of
+    /// the pass of a language's; merged, they add little). Built the first time the group is
+    /// used (it is the costliest part of a rule set to compile, and a run may not see every
+    /// language); `None` if it is too large, and then every rule runs.
+    pub fn prefilter<'g>(&self, group: &'g RuleGroup) -> Option<&'g Prefilter> {
+        group
+            .prefilter
+            .get_or_init(|| {
+                let mut hirs = group.hirs()?;
+                if group.index != self.common.index {
+                    hirs.extend(self.common.hirs()?);
+                }
+                Prefilter::from_hirs(&hirs)
+            })
+            .as_ref()
+    }
+
     /// The rule group for a language, if there is one.
     pub fn lang(&self, code: &str) -> Option<&RuleGroup> {
         self.langs.get(code)
@@ -148,8 +167,8 @@ impl RuleSet {
     }
 
     /// Builds now, on the current rayon pool, the automata extracting documents in `langs`
-    /// needs for sure that are not built yet: the prefilters of their groups and of `common`,
-    /// and their country matchers. Built on first use instead, by the first document of a
+    /// needs for sure that are not built yet: the prefilters of their first groups (see
+    /// [`RuleSet::prefilter`]), and their country matchers. Built on first use instead, by the first document of a
     /// language, they keep the other workers, which need them too, waiting. (Rule regexes
     /// stay built on first use: a corpus needs only some, and all of them would take a third
     /// more memory and CPU to build.)
@@ -163,9 +182,11 @@ impl RuleSet {
         if langs.is_empty() {
             return;
         }
-        let groups =
-            std::iter::once(&self.common).chain(langs.iter().filter_map(|l| self.lang((*l)?)));
+        let mut groups: Vec<&RuleGroup> = langs.iter().map(|l| self.groups_for(*l)[0]).collect();
+        groups.sort_unstable_by_key(|g| g.index);
+        groups.dedup_by_key(|g| g.index);
         let mut jobs: Vec<Job<'_>> = groups
+            .into_iter()
             .filter(|g| g.prefilter.get().is_none())
             .map(Job::Prefilter)
             .collect();
@@ -178,7 +199,7 @@ impl RuleSet {
         );
         jobs.par_iter().for_each(|job| match job {
             Job::Prefilter(g) => {
-                g.prefilter();
+                self.prefilter(g);
             }
             Job::Countries(code) => self.countries.prepare(code),
         });
