@@ -282,15 +282,6 @@ fn for_each_matching_rule<'r>(
         }
         return;
     };
-    // Pattern `p` of the prefilter is rule `p - firsts[g]` of group `g`.
-    let firsts: Vec<usize> = groups
-        .iter()
-        .scan(0, |first, g| {
-            let this = *first;
-            *first += g.rules.len();
-            Some(this)
-        })
-        .collect();
     // (paragraph, pattern, the largest end of its matches there)
     let mut hits: Vec<(std::ops::Range<usize>, usize, usize)> = Vec::new();
     let scan = |cache: &mut crate::rules::PrefilterCache| {
@@ -307,17 +298,19 @@ fn for_each_matching_rule<'r>(
         meanwhile,
         scan,
     );
-    // Hits are in pattern order within a paragraph: a stable sort puts the groups in order.
-    let group_of = |p: usize| firsts.partition_point(|&first| first <= p) - 1;
-    hits.sort_by_key(|&(_, p, _)| group_of(p));
-    for (range, p, last_end) in hits {
-        let g = group_of(p);
-        let i = p - firsts[g];
-        let rule = &groups[g].rules[i];
-        if rule.cut_after_last_match {
-            f(g, caches[g], i, rule, range.start..range.start + last_end);
-        } else {
-            f(g, caches[g], i, rule, range);
+    // The prefilter's patterns are the groups' rules, group after group.
+    let mut first = 0;
+    for (g, group) in groups.iter().enumerate() {
+        let patterns = first..first + group.rules.len();
+        first = patterns.end;
+        for (range, p, last_end) in hits.iter().filter(|h| patterns.contains(&h.1)) {
+            let i = p - patterns.start;
+            let rule = &group.rules[i];
+            if rule.cut_after_last_match {
+                f(g, caches[g], i, rule, range.start..range.start + last_end);
+            } else {
+                f(g, caches[g], i, rule, range.clone());
+            }
         }
     }
 }
