@@ -743,6 +743,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_language_prefilter_finds_the_common_rules_too() {
+        let rules = crate::rules::load(&crate::rules::RuleFiles::embedded()).unwrap();
+        let text = "Le 14 mai 2019, 120 salariés.\nPublié le 2019-05-14.";
+        let ids = |lang: Option<&str>| -> Vec<String> {
+            let facts = extract(&rules, lang, text, None, false).facts;
+            facts.into_iter().map(|f| f.rule_id).collect()
+        };
+        // French documents: one prefilter for the French and the common rules.
+        let french = ids(Some("fr"));
+        assert!(
+            french.iter().any(|id| id == "common.date.iso"),
+            "{french:?}"
+        );
+        assert!(
+            french.iter().any(|id| id.starts_with("fr.date.")),
+            "{french:?}"
+        );
+        // A language without rules: the common group's own prefilter.
+        let other = ids(Some("xx"));
+        assert!(other.iter().any(|id| id == "common.date.iso"), "{other:?}");
+        assert!(!other.iter().any(|id| id.starts_with("fr.")), "{other:?}");
+    }
+
+    #[test]
     fn boundaries_reject_glued_letters_but_not_cjk() {
         let t = "v2 min";
         assert!(!at_boundaries(t, 1, 6));
