@@ -171,10 +171,10 @@ fn read_failure(input: &Input, e: &std::io::Error) -> Failure {
     )
 }
 
-/// The decode stage on a document's bytes.
+/// The decode stage on a document's bytes (see [`decode::decode`]).
 fn decode_stage(
     source: &str,
-    bytes: &[u8],
+    bytes: impl Into<Vec<u8>>,
     html: bool,
     declared_charset: Option<&str>,
 ) -> Result<decode::Decoded, Failure> {
@@ -349,7 +349,7 @@ enum Outcome {
 /// `lang`, when given, is the language decided earlier for these bytes (the cache's).
 fn text_stages(
     input: &Input,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     html: bool,
     lang: Option<lang::Detected>,
 ) -> Result<TextStages, Failure> {
@@ -402,6 +402,7 @@ impl Phase1 {
 /// previous output, or its text stages from the cache, or computed.
 fn prepare(cx: &Context<'_>, input: Input) -> Result<Phase1, Failure> {
     let bytes = std::fs::read(&input.path).map_err(|e| read_failure(&input, &e))?;
+    let len = bytes.len();
     let hash = blake3::hash(&bytes);
     let content_hash = hash.to_hex()[..16].to_owned();
     let id = doc_id(&input.source);
@@ -412,7 +413,7 @@ fn prepare(cx: &Context<'_>, input: Input) -> Result<Phase1, Failure> {
     {
         return Ok(Phase1::Done(Ok(Outcome::Kept {
             position,
-            bytes: bytes.len(),
+            bytes: len,
         })));
     }
     let html = ingest::is_html_path(&input.path);
@@ -423,16 +424,16 @@ fn prepare(cx: &Context<'_>, input: Input) -> Result<Phase1, Failure> {
         Some(CachedStages::Whole(stages)) => (Route::CachedText, stages),
         Some(CachedStages::Lang(lang)) => (
             Route::CachedText,
-            text_stages(&input, &bytes, html, Some(lang))?,
+            text_stages(&input, bytes, html, Some(lang))?,
         ),
-        None => (Route::Processed, text_stages(&input, &bytes, html, None)?),
+        None => (Route::Processed, text_stages(&input, bytes, html, None)?),
     };
     let lang = lang::given(cx.given_lang).unwrap_or_else(|| stages.lang.clone());
     Ok(Phase1::Prepared(Box::new(Prepared {
         input,
         id,
         content_hash,
-        bytes: bytes.len(),
+        bytes: len,
         key,
         entry,
         route,
@@ -794,7 +795,7 @@ fn sample_languages(sources: &[Source]) -> Vec<Option<String>> {
         .filter_map(|input| {
             let bytes = std::fs::read(&input.path).ok()?;
             let html = ingest::is_html_path(&input.path);
-            let stages = text_stages(input, &bytes, html, None).ok()?;
+            let stages = text_stages(input, bytes, html, None).ok()?;
             Some(stages.lang.code)
         })
         .collect();
