@@ -223,11 +223,18 @@ fn is_utf16(encoding: &'static Encoding) -> bool {
 /// escape.
 fn check_binary(bytes: &[u8]) -> Result<(), DecodeError> {
     let sample = &bytes[..bytes.len().min(BINARY_SNIFF_LEN)];
+    // ESC is spared too: ISO-2022-JP text is full of escape sequences.
+    let control =
+        |b: u8| u8::from(b < 0x20) & u8::from(!matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B));
+    let is_control = |b: u8| control(b) != 0;
+    // Text has no control byte (NUL is one): a fold without short-circuits over every byte,
+    // which the compiler vectorizes, settles it for nearly every document.
+    if sample.iter().fold(0, |seen, &b| seen | control(b)) == 0 {
+        return Ok(());
+    }
     if let Some(offset) = sample.iter().position(|&b| b == 0) {
         return Err(DecodeError::Binary { offset });
     }
-    // ESC is spared too: ISO-2022-JP text is full of escape sequences.
-    let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B);
     let controls = sample.iter().filter(|&&b| is_control(b)).count();
     if controls * 10 > sample.len()
         && let Some(offset) = sample.iter().position(|&b| is_control(b))
