@@ -728,6 +728,13 @@ mod tests {
     }
 
     #[test]
+    fn a_few_stray_control_bytes_are_not_binary() {
+        let text = format!("{}\x01{}", "word ".repeat(20), "word ".repeat(20));
+        let d = decode(text.as_bytes(), false, None).unwrap();
+        assert_eq!(d.text, text);
+    }
+
+    #[test]
     fn tabs_and_form_feeds_are_not_binary() {
         let text = "a\tb\x0Cc\r\nd\te\tf\tg\th";
         assert!(decode(text.as_bytes(), false, None).is_ok());
