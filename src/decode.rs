@@ -542,7 +542,7 @@ mod tests {
     fn utf8_bom_is_used_and_stripped() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice(FRENCH.as_bytes());
-        let d = ok(decode(&*bytes, false, Some("windows-1252")));
+        let d = ok(decode(bytes, false, Some("windows-1252")));
         assert_eq!(d.text, FRENCH);
         assert_eq!(d.encoding, "UTF-8");
         assert_eq!(d.source, EncodingSource::Bom);
@@ -551,7 +551,7 @@ mod tests {
     #[test]
     fn utf16le_with_bom_is_decoded() {
         let text = "Prezydent podpisał ustawę 12 marca 2024 r.";
-        let d = ok(decode(&*utf16(text, false), false, None));
+        let d = ok(decode(utf16(text, false), false, None));
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "UTF-16LE");
         assert_eq!(d.source, EncodingSource::Bom);
@@ -560,7 +560,7 @@ mod tests {
     #[test]
     fn utf16be_with_bom_is_decoded() {
         let text = "東京都は3日、新たに120人の感染を確認した。";
-        let d = ok(decode(&*utf16(text, true), false, None));
+        let d = ok(decode(utf16(text, true), false, None));
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "UTF-16BE");
         assert_eq!(d.source, EncodingSource::Bom);
@@ -571,7 +571,7 @@ mod tests {
         let text = "Budget: 3 millions d'euros";
         let mut bytes = utf16(text, false);
         bytes.drain(..2);
-        let d = ok(decode(&*bytes, false, Some("utf-16le")));
+        let d = ok(decode(bytes, false, Some("utf-16le")));
         assert_eq!(d.text, text);
         assert_eq!(d.source, EncodingSource::Declared);
     }
@@ -580,7 +580,7 @@ mod tests {
     fn windows_1252_french_is_detected_not_utf8() {
         let bytes = encode(WINDOWS_1252, FRENCH);
         assert!(bytes.windows(4).any(|w| w == [0x63, 0x61, 0x66, 0xE9]));
-        let d = ok(decode(&*bytes, false, None));
+        let d = ok(decode(bytes, false, None));
         assert_eq!(d.text, FRENCH);
         assert_eq!(d.encoding, "windows-1252");
         assert_eq!(d.source, EncodingSource::Detected);
@@ -590,7 +590,7 @@ mod tests {
     fn shift_jis_japanese_is_detected() {
         let text = "政府は十日、来年度の予算案を閣議決定した。総額は過去最大となる見通しで、\
             防衛費と社会保障費の増加が目立つ。財務省によると、新規国債の発行額は前年度を下回る。";
-        let d = ok(decode(&*encode(encoding_rs::SHIFT_JIS, text), false, None));
+        let d = ok(decode(encode(encoding_rs::SHIFT_JIS, text), false, None));
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "Shift_JIS");
     }
@@ -599,7 +599,7 @@ mod tests {
     fn gb18030_chinese_is_detected() {
         let text = "国家统计局周一公布的数据显示，今年前三季度国内生产总值同比增长百分之五，\
             消费对经济增长的贡献率继续提高，就业形势总体稳定，居民收入稳步增加。";
-        let d = ok(decode(&*encode(encoding_rs::GB18030, text), false, None));
+        let d = ok(decode(encode(encoding_rs::GB18030, text), false, None));
         assert_eq!(d.text, text);
         assert!(
             matches!(d.encoding, "GBK" | "gb18030"),
@@ -612,7 +612,7 @@ mod tests {
     fn euc_kr_korean_is_detected() {
         let text = "정부는 오늘 내년도 예산안을 발표했다. 총지출은 지난해보다 늘어난 규모로, \
             복지와 국방 분야의 증가가 두드러진다. 기획재정부는 경기 회복을 뒷받침하겠다고 밝혔다.";
-        let d = ok(decode(&*encode(encoding_rs::EUC_KR, text), false, None));
+        let d = ok(decode(encode(encoding_rs::EUC_KR, text), false, None));
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "EUC-KR");
     }
@@ -621,11 +621,7 @@ mod tests {
     fn windows_1251_russian_is_detected() {
         let text = "Правительство утвердило проект бюджета на следующий год. Расходы \
             на образование и здравоохранение вырастут, сообщили в министерстве финансов.";
-        let d = ok(decode(
-            &*encode(encoding_rs::WINDOWS_1251, text),
-            false,
-            None,
-        ));
+        let d = ok(decode(encode(encoding_rs::WINDOWS_1251, text), false, None));
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "windows-1251");
     }
@@ -635,7 +631,7 @@ mod tests {
         let html = "<html><head><META HTTP-EQUIV=\"Content-Type\" \
             CONTENT=\"text/html; charset=ISO-8859-1\"></head><body><p>Ça coûte 5 €?</p></body></html>";
         let html = html.replace('€', "euros");
-        let d = ok(decode(&*encode(WINDOWS_1252, &html), true, None));
+        let d = ok(decode(encode(WINDOWS_1252, &html), true, None));
         assert_eq!(d.text, html);
         assert_eq!(d.encoding, "windows-1252");
         assert_eq!(d.source, EncodingSource::Meta);
@@ -645,11 +641,7 @@ mod tests {
     fn meta_charset_attribute_is_found_after_comments_and_other_tags() {
         let html = "<!DOCTYPE html><!-- <meta charset=koi8-r> --><html lang=ru>\
             <head><title>x</title><meta charset='windows-1251'/></head><body>Москва</body></html>";
-        let d = ok(decode(
-            &*encode(encoding_rs::WINDOWS_1251, html),
-            true,
-            None,
-        ));
+        let d = ok(decode(encode(encoding_rs::WINDOWS_1251, html), true, None));
         assert_eq!(d.text, html);
         assert_eq!(d.encoding, "windows-1251");
         assert_eq!(d.source, EncodingSource::Meta);
@@ -686,7 +678,7 @@ mod tests {
         let html =
             "<html><head><meta charset=\"utf-8\"></head><body><p>Żółć i gęś</p></body></html>";
         let bytes = encode(encoding_rs::ISO_8859_2, html);
-        let d = ok(decode(&*bytes, true, Some("text/html; charset=ISO-8859-2")));
+        let d = ok(decode(bytes, true, Some("text/html; charset=ISO-8859-2")));
         assert_eq!(d.text, html);
         assert_eq!(d.encoding, "ISO-8859-2");
         assert_eq!(d.source, EncodingSource::Declared);
@@ -722,7 +714,7 @@ mod tests {
     fn many_control_bytes_without_nul_are_binary() {
         let bytes: Vec<u8> = b"ab\x01\x02cd\x03\x04ef".to_vec();
         assert_eq!(
-            decode(&*bytes, false, None),
+            decode(bytes, false, None),
             Err(DecodeError::Binary { offset: 2 })
         );
     }
@@ -754,7 +746,7 @@ mod tests {
     fn whitespace_only_is_empty() {
         assert_eq!(decode(b" \r\n\t \n", false, None), Err(DecodeError::Empty));
         assert_eq!(
-            decode(&*utf16("  \n ", true), false, None),
+            decode(utf16("  \n ", true), false, None),
             Err(DecodeError::Empty)
         );
         assert_eq!(
@@ -787,7 +779,7 @@ mod tests {
             .repeat(3)
             .into_bytes();
         bytes.push(0xE9);
-        let d = ok(decode(&*bytes, false, None));
+        let d = ok(decode(bytes, false, None));
         assert_eq!(d.source, EncodingSource::Utf8);
         assert!(d.text.ends_with('\u{FFFD}'));
     }
@@ -795,9 +787,9 @@ mod tests {
     #[test]
     fn leading_feff_is_stripped_after_decoding() {
         // A doubled byte-order mark leaves U+FEFF at the start of the text.
-        let d = ok(decode(&*utf16("\u{FEFF}Hi", false), false, None));
+        let d = ok(decode(utf16("\u{FEFF}Hi", false), false, None));
         assert_eq!(d.text, "Hi");
-        let d = ok(decode(&*encode(UTF_8, "\u{FEFF}\u{FEFF}Hi"), false, None));
+        let d = ok(decode(encode(UTF_8, "\u{FEFF}\u{FEFF}Hi"), false, None));
         assert_eq!(d.text, "Hi");
     }
 
@@ -805,7 +797,7 @@ mod tests {
     fn iso_2022_jp_is_detected_despite_being_ascii() {
         let text = "政府は十日、来年度の予算案を閣議決定した。";
         let bytes = encode(encoding_rs::ISO_2022_JP, text);
-        let d = ok(decode(&*bytes, false, None));
+        let d = ok(decode(bytes, false, None));
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "ISO-2022-JP");
         assert_eq!(d.source, EncodingSource::Detected);
