@@ -8,9 +8,9 @@
 //! * `text`: the main text of an HTML page (`text::from_html`) and of plain text
 //!   (`text::from_plain`);
 //! * `lang`: language detection (`lang::detect`) per article in six languages;
-//! * `prefilter`, `prefilter-cold`: the per-paragraph prefilter automata alone
-//!   (`Prefilter::matches`, the language's group and `common`), with warm caches and with
-//!   new, empty ones;
+//! * `prefilter`, `prefilter-cold`: the per-paragraph prefilter automaton alone
+//!   (`Prefilter::matches`; the language's rules and the common ones), with warm caches and
+//!   with new, empty ones;
 //! * `match`: the match floor (`extract::count_raw_matches`): prefilter, every selected
 //!   rule's regex and the country names, no normalization;
 //! * `extract`: `extract::extract`, the whole extraction (matching, overlap resolution,
@@ -20,8 +20,8 @@
 //! * `document`: every CPU stage of one input (`pipeline::main_text` then
 //!   `pipeline::process_text`), for reference next to the stages;
 //! * `rules`: loading the embedded rules (`rules::load`, on every core) and compiling one
-//!   language's prefilter (`RuleGroup::hirs` then `Prefilter::from_hirs`, what
-//!   `RuleSet::compile_for` does per group).
+//!   language's prefilter (`RuleSet::build_prefilter`, what `RuleSet::compile_for` does per
+//!   language).
 //!
 //! Inputs are built here from `fixtures/` (read relative to the crate), deterministically:
 //! an "article" of a language joins that language's plain-text fixtures, decoded and in path
@@ -391,12 +391,14 @@ fn rules_stage(c: &mut Criterion) {
     });
     for lang in ["en", "fr"] {
         let group = rules.lang(lang).unwrap();
-        let pattern_bytes: usize = group.rules.iter().map(|r| r.set_pattern.len()).sum();
+        let pattern_bytes: usize = [group, &rules.common]
+            .iter()
+            .flat_map(|g| &g.rules)
+            .map(|r| r.set_pattern.len())
+            .sum();
         g.throughput(Throughput::Bytes(pattern_bytes as u64));
         g.bench_function(format!("prefilter/{lang}"), |b| {
-            b.iter_with_large_drop(|| {
-                Prefilter::from_hirs(&black_box(group).hirs().unwrap()).unwrap()
-            });
+            b.iter_with_large_drop(|| rules.build_prefilter(black_box(group)).unwrap());
         });
     }
     g.finish();
