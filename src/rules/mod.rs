@@ -152,10 +152,18 @@ impl RuleSet {
     /// Builds the automaton [`RuleSet::prefilter`] keeps for `group`, without keeping it
     /// (the `rules` benchmark times this).
     pub fn build_prefilter(&self, group: &RuleGroup) -> Option<Prefilter> {
-        let mut hirs = group.hirs()?;
+        let mut groups = vec![group];
         if group.index != self.common.index {
-            hirs.extend(self.common.hirs()?);
+            groups.push(&self.common);
         }
+        let hirs: Vec<_> = groups
+            .iter()
+            .flat_map(|g| g.rules.iter())
+            .map(|r| {
+                let hir = r.regex.hir().ok()?;
+                Some(prefilter::loosen(hir, r.cut_after_last_match))
+            })
+            .collect::<Option<_>>()?;
         Prefilter::from_hirs(&hirs)
     }
 

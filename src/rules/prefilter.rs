@@ -1,15 +1,16 @@
 //! The per-group prefilter: which rules of a group can match in a paragraph, found in one
-//! pass over it, so that each rule's own regex runs only where it will match.
+//! pass over it, so that each rule's own regex runs only where it may match.
 //!
-//! It is one lazy DFA over every rule's pattern, searching forward only and reporting every
-//! pattern that matches anywhere (overlapping semantics). It never needs match starts or
-//! capture groups, so unlike a `regex::RegexSet` it compiles no reverse automaton: half the
-//! compile time and memory of a set, for the costliest part of a rule set.
+//! It is one lazy DFA over every rule's pattern (loosened: see [`loosen`]), searching
+//! forward only and reporting every pattern that matches anywhere (overlapping semantics).
+//! It never needs match starts or capture groups, so unlike a `regex::RegexSet` it compiles
+//! no reverse automaton: half the compile time and memory of a set, for the costliest part
+//! of a rule set.
 
 use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{Input, MatchKind};
-use regex_syntax::hir::Hir;
+use regex_syntax::hir::{Hir, HirKind};
 
 /// Which of a group's rules can match in a text. Searching needs a cache (see
 /// [`super::caches`]).
@@ -109,6 +110,66 @@ impl Prefilter {
     }
 }
 
+/// A looser form of a rule's pattern for the prefilter: it matches wherever the pattern does,
+/// and with `keep_ends` every match of the pattern ends where one of its own matches ends.
+///
+/// Parts of a sequence that can match nothing are dropped from its front (`(?:{qualifier}\s+)?`
+/// before a number, a `(?:^|[^\d])` guard before a date), and without `keep_ends` from its
+/// back too: a pattern matched somewhere only if what is left matched there (and, with the
+/// front alone dropped, ended at the same place). Such parts made the prefilter's automaton
+/// track their words at every position: building its states as texts reach them took 15 %
+/// fewer instructions without them (3,562 mixed documents, one worker), and a run 3 to 4 %
+/// less time. The prefilter only tells which rules to run where; the rules' own regexes keep
+/// their whole patterns, so a looser prefilter costs at most a rule search that finds
+/// nothing.
+pub fn loosen(hir: Hir, keep_ends: bool) -> Hir {
+    trim(hir, true, !keep_ends)
+}
+
+/// [`loosen`], dropping what can match nothing from the front when `front`, from the back
+/// when `back`.
+fn trim(hir: Hir, front: bool, back: bool) -> Hir {
+    let can_be_empty = |h: &Hir| h.properties().minimum_len() == Some(0);
+    if !matches!(
+        hir.kind(),
+        HirKind::Capture(_) | HirKind::Alternation(_) | HirKind::Concat(_)
+    ) {
+        return hir;
+    }
+    match hir.into_kind() {
+        HirKind::Capture(c) => trim(*c.sub, front, back),
+        HirKind::Alternation(branches) => {
+            Hir::alternation(branches.into_iter().map(|b| trim(b, front, back)).collect())
+        }
+        HirKind::Concat(mut parts) if !parts.is_empty() => {
+            let keep_from = if front {
+                let n = parts.iter().take_while(|p| can_be_empty(p)).count();
+                n.min(parts.len() - 1)
+            } else {
+                0
+            };
+            parts.drain(..keep_from);
+            if back {
+                while parts.len() > 1 && parts.last().is_some_and(can_be_empty) {
+                    parts.pop();
+                }
+            }
+            if parts.len() == 1 {
+                return trim(parts.pop().expect("one part"), front, back);
+            }
+            // The first part's matches must still end where the rest begins, and the last
+            // part's start where the rest ends.
+            let last = parts.pop().map(|p| trim(p, false, back));
+            let first = std::mem::replace(&mut parts[0], Hir::empty());
+            parts[0] = trim(first, front, false);
+            parts.extend(last);
+            Hir::concat(parts)
+        }
+        HirKind::Concat(none) => Hir::concat(none),
+        _ => unreachable!("only groupings get here"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +184,84 @@ mod tests {
         );
         assert_eq!(p.matches(&mut cache, "rien"), Vec::new());
         assert_eq!(p.matches(&mut cache, "xyz"), vec![(2, 3)]);
+    }
+
+    fn loose_regex(pattern: &str, keep_ends: bool) -> regex_automata::meta::Regex {
+        let hir = super::super::splice::translate(pattern, false).unwrap();
+        regex_automata::meta::Regex::builder()
+            .build_from_hir(&loosen(hir, keep_ends))
+            .unwrap()
+    }
+
+    #[test]
+    fn loosening_drops_what_can_match_nothing_at_the_front_and_without_ends_at_the_back() {
+        let pattern = r"(?:(?<q>plus de)\s+)?(?<n>\d+)\s*(?<c>euros)?";
+        let keep = loose_regex(pattern, true);
+        // The qualifier is gone; the match still ends where the pattern's does.
+        assert_eq!(keep.find("plus de 5 euros").map(|m| m.range()), Some(8..15));
+        let loose = loose_regex(pattern, false);
+        assert_eq!(loose.find("plus de 5 euros").map(|m| m.range()), Some(8..9));
+        // A guard before a date goes too: the prefilter may say more, never less.
+        let guarded = loose_regex(r"(?:^|[^\d])(?<y>\d{4})年", true);
+        assert!(guarded.is_match("12019年"));
+    }
+
+    #[test]
+    fn loosening_keeps_what_joins_the_parts_of_a_sequence() {
+        // The optional end of a first part is kept: what follows must still follow it.
+        let r = loose_regex(r"(?<a>x(?:yy)?)z", false);
+        assert!(r.is_match("xyyz"));
+        assert!(r.is_match("xz"));
+        assert!(!r.is_match("xyy"));
+        // So is the optional start of a last part.
+        let r = loose_regex(r"a(?<b>(?:cc)?d)", true);
+        assert!(r.is_match("accd"));
+        assert!(!r.is_match("acc"));
+    }
+
+    /// What the prefilter of every shipped group finds, on every rule's examples and the
+    /// fixture articles: each pattern the rules' whole patterns find in a paragraph is found
+    /// by the loosened ones, and for a rule searched only up to its last match's end (see
+    /// [`crate::rules::Rule::cut_after_last_match`]) ending as late or later.
+    #[test]
+    fn shipped_prefilters_find_at_least_what_whole_patterns_find() {
+        let rules = crate::rules::load(&crate::rules::RuleFiles::embedded()).unwrap();
+        let mut groups: Vec<&crate::rules::RuleGroup> = rules.langs.values().collect();
+        groups.push(&rules.common);
+        for group in groups {
+            let mut texts: Vec<String> = group
+                .rules
+                .iter()
+                .chain(&rules.common.rules)
+                .flat_map(|r| r.examples.iter().map(|e| e.text.clone()))
+                .collect();
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(&group.name);
+            for entry in std::fs::read_dir(dir).into_iter().flatten() {
+                texts.extend(std::fs::read_to_string(entry.unwrap().path()));
+            }
+            let mut hirs = group.hirs().unwrap();
+            let mut cut: Vec<bool> = group.rules.iter().map(|r| r.cut_after_last_match).collect();
+            if group.index != rules.common.index {
+                hirs.extend(rules.common.hirs().unwrap());
+                cut.extend(rules.common.rules.iter().map(|r| r.cut_after_last_match));
+            }
+            let whole = Prefilter::from_hirs(&hirs).unwrap();
+            let loose = rules.build_prefilter(group).unwrap();
+            let (mut wc, mut lc) = (whole.create_cache(), loose.create_cache());
+            for text in &texts {
+                for paragraph in text.lines() {
+                    let found = loose.matches(&mut lc, paragraph);
+                    for (p, end) in whole.matches(&mut wc, paragraph) {
+                        assert!(
+                            found.iter().any(|&(q, e)| q == p && (e >= end || !cut[p])),
+                            "{}: pattern {p} (ending at {end}) not found in {paragraph:?}",
+                            group.name
+                        );
+                    }
+                }
+            }
+        }
     }
 }
