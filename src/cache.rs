@@ -56,7 +56,7 @@
 //! when all three match. An entry whose checksum fails, that does not parse, or names another
 //! key or format, is a miss: the cache can be deleted at any time.
 //!
-//! **Format.** Payloads are a compact binary form ([`payload`]: fields in a fixed order,
+//! **Format.** Payloads are a compact binary form (`payload`: fields in a fixed order,
 //! varints, length-prefixed strings): records are tuples with their rule ids listed once per
 //! entry and their surface texts left out (their character offsets into the entry's main
 //! text give them back). Until format `v3` they were JSON, which took a twentieth of a large

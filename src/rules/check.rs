@@ -2,7 +2,7 @@
 //!
 //! An example passes when one of the rule's matches in its text has every expected field
 //! (`text` is the matched surface; other keys are CSV column names). A counter-example
-//! passes when the rule accepts no match in it. Loading (see [`super::load`]) has already
+//! passes when the rule accepts no match in it. Loading (see [`super::load()`]) has already
 //! validated the files; this checks that the rules mean what their authors say.
 
 use super::{Rule, RuleError, RuleGroup, RuleSet};

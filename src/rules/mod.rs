@@ -1,7 +1,7 @@
 //! Rule sets: loading, compiling and validating the rule files that drive extraction.
 //!
 //! Rules are data (`rules/` in the repo, embedded in the binary; `--rules DIR` at run time).
-//! [`load`] reads every file of a [`RuleFiles`] source, compiles every rule and collects
+//! [`load()`] reads every file of a [`RuleFiles`] source, compiles every rule and collects
 //! every problem ([`RuleError`], with file, line and rule id) instead of stopping at the
 //! first; [`check`] runs each rule's inline examples. Both `run` and `rules check` use the
 //! same code, so a rule set that passes the check is the one that runs.
@@ -135,9 +135,10 @@ impl RuleSet {
     }
 
     /// The prefilter of the documents whose first group (see [`RuleSet::groups_for`]) is
-    /// `group`: its rules' patterns, followed by the common group's when `group` is a
-    /// language's, in one automaton. Which of those rules can match in a paragraph is found
-    /// in one pass, so each rule's own regex runs only where it will match; a language's
+    /// `group`: its rules' patterns (loosened, see [`prefilter::loosen`]), followed by the
+    /// common group's when `group` is a language's, in one automaton. Which of those rules can
+    /// match in a paragraph is found in one pass, so each rule's own regex runs only where it
+    /// may match; a language's
     /// documents get one pass, not one per group (the common rules alone cost a third of
     /// the pass of a language's; merged, they add little). Built the first time the group is
     /// used (it is the costliest part of a rule set to compile, and a run may not see every
