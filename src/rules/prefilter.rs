@@ -134,8 +134,16 @@ pub fn loosen(hir: Hir, keep_ends: bool) -> Hir {
 /// matches ends with one of them: every match of `hir` then ends with a match of that class,
 /// so the pattern's matches end where they did (`\d(?:[ .]\d{3})+|\d` becomes `\d`).
 fn by_last_characters(hir: Hir) -> Hir {
-    // A match of one character is at most 4 bytes long.
-    if hir.properties().minimum_len().is_none_or(|n| n > 4) {
+    // Only a grouping with a class among its members can qualify (and a match of one
+    // character is at most 4 bytes long): a cheap test, as this runs at every level of a
+    // pattern's front, lexicon prefix trees included.
+    let has_class = match hir.kind() {
+        HirKind::Alternation(members) | HirKind::Concat(members) => members
+            .iter()
+            .any(|m| matches!(m.kind(), HirKind::Class(Class::Unicode(_)))),
+        _ => false,
+    };
+    if !has_class || hir.properties().minimum_len().is_none_or(|n| n > 4) {
         return hir;
     }
     let alone = single_characters(&hir);
