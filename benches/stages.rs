@@ -375,8 +375,8 @@ fn whole_document(c: &mut Criterion) {
 /// country matchers themselves are built later, on first use). `prefilter`: compiling one
 /// language's prefilter automaton from its rules' patterns, translated from their recipes
 /// (the group's lexicon expansions are translated once per process, by the first sample),
-/// without the lazy-DFA states, which searches build: see `prefilter-cold`. Slow: ten samples, flat sampling, over 4 s
-/// (this group's settings win over the command line's).
+/// without the lazy-DFA states, which searches build: see `prefilter-cold`. Slow: ten
+/// samples, flat sampling, over 4 s (this group's settings win over the command line's).
 fn rules_stage(c: &mut Criterion) {
     let files = RuleFiles::embedded();
     let source_bytes: usize = files.files.iter().map(|(_, content)| content.len()).sum();

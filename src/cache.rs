@@ -14,18 +14,17 @@
 //! <cache>/stages/v4/packs/<n>.pack     entries, appended by one run each; n = 1, 2, …
 //! ```
 //!
-//! **Entries.** The key of an entry is a hash of the raw bytes and of what else the stages read besides
-//! them (whether the name says HTML, a declared charset), so two sources with the same bytes
-//! share an entry; entries hold no doc id or source. An entry has the decode stage's result
+//! **Entries.** The key of an entry is a hash of the raw bytes and of what else the stages read
+//! besides them (whether the name says HTML, a declared charset), so two sources with the same
+//! bytes share an entry; entries hold no doc id or source. An entry has the decode stage's result
 //! (the encoding and how it was decided), the text stage's (media type, main text, title,
-//! publication date, `lang` attribute) and the language the content says (attribute or
-//! detection; `--lang` is applied on top), and the records last extracted from that text.
-//! The full decoded text of an HTML page is not kept: only the text stage reads it, its
-//! result is kept, and decoding again from the bytes (which a run reads anyway to hash them)
-//! is the cheap part of the work. For the same reason a plain-text entry keeps no text at
-//! all, only the language decided for it ([`CachedStages::Lang`]): its main text is its
-//! decoded bytes with line ends and blank lines cleaned, quicker to make again than to store
-//! and read back.
+//! publication date, `lang` attribute) and the language the content says (attribute or detection;
+//! `--lang` is applied on top), and the records last extracted from that text. The full decoded
+//! text of an HTML page is not kept: only the text stage reads it, its result is kept, and decoding
+//! again from the bytes (which a run reads anyway to hash them) is the cheap part of the work. For
+//! the same reason a plain-text entry keeps no text at all, only the language decided for it
+//! ([`CachedStages::Lang`]): its main text is its decoded bytes with line ends and blank lines
+//! cleaned, quicker to make again than to store and read back.
 //!
 //! **Packs.** A run appends the entries it stores to a pack of its own, created at its first
 //! write and numbered after the packs already there. Each entry is one frame:

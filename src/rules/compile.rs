@@ -359,8 +359,9 @@ fn readable_digits(pattern: &str) -> String {
 /// of the automaton saves little; extracting the literals (for patterns such as a number
 /// lexicon's, the reverse-inner search flattens the whole alternation) took more time than it
 /// saved: 100 MB text corpus, alternated runs, CPU 8.89 → 8.68 s, and 69.2 → 67.6 s at 1 GB.
-/// Rules use the engine directly, as `regex_automata::meta::Regex`, so that their search caches can be lent to any worker
-/// (see [`super::caches`]) instead of being kept per thread.
+/// Rules use the engine directly, as `regex_automata::meta::Regex`, so that their search
+/// caches can be lent to any worker (see [`super::caches`]) instead of being kept per
+/// thread.
 pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
     regex_builder()
         .syntax(

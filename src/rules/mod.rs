@@ -181,10 +181,10 @@ impl RuleSet {
 
     /// Builds now, on the current rayon pool, the automata extracting documents in `langs`
     /// needs for sure that are not built yet: the prefilters of their first groups (see
-    /// [`RuleSet::prefilter`]), and their country matchers. Built on first use instead, by the first document of a
-    /// language, they keep the other workers, which need them too, waiting. (Rule regexes
-    /// stay built on first use: a corpus needs only some, and all of them would take a third
-    /// more memory and CPU to build.)
+    /// [`RuleSet::prefilter`]), and their country matchers. Built on first use instead, by the
+    /// first document of a language, they keep the other workers, which need them too,
+    /// waiting. (Rule regexes stay built on first use: a corpus needs only some, and all of
+    /// them would take a third more memory and CPU to build.)
     pub fn compile_for<'a>(&self, langs: impl IntoIterator<Item = Option<&'a str>>) {
         use rayon::prelude::*;
         enum Job<'r> {

@@ -123,9 +123,9 @@ impl Prefilter {
 /// `\d(?:[ .]\d{3})+(?:,\d+)?|\d`, becomes `\d`). Such parts made the prefilter's automaton
 /// follow their words, counts and digit groups at every position: building its states as
 /// texts reach them took 25 % fewer instructions without them (3,562 mixed documents, one
-/// worker), and a run 4 to 5 % less time. The prefilter only tells which rules to run where; the rules' own regexes keep
-/// their whole patterns, so a looser prefilter costs at most a rule search that finds
-/// nothing.
+/// worker), and a run 4 to 5 % less time. The prefilter only tells which rules to run where;
+/// the rules' own regexes keep their whole patterns, so a looser prefilter costs at most a
+/// rule search that finds nothing.
 pub fn loosen(hir: Hir, keep_ends: bool) -> Hir {
     trim(hir, true, !keep_ends)
 }
