@@ -99,14 +99,6 @@ pub struct RuleGroup {
     pub prefilter: OnceLock<Option<Prefilter>>,
 }
 
-impl RuleGroup {
-    /// Its rules' patterns translated with their case flags, in rule order (see
-    /// [`LazyRegex::hir`]); `None` if one does not translate.
-    pub fn hirs(&self) -> Option<Vec<regex_syntax::hir::Hir>> {
-        self.rules.iter().map(|r| r.regex.hir().ok()).collect()
-    }
-}
-
 /// A whole compiled rule set.
 #[derive(Debug)]
 pub struct RuleSet {
@@ -153,19 +145,24 @@ impl RuleSet {
     /// Builds the automaton [`RuleSet::prefilter`] keeps for `group`, without keeping it
     /// (the `rules` benchmark times this).
     pub fn build_prefilter(&self, group: &RuleGroup) -> Option<Prefilter> {
-        let mut groups = vec![group];
-        if group.index != self.common.index {
-            groups.push(&self.common);
-        }
-        let hirs: Vec<_> = groups
-            .iter()
-            .flat_map(|g| g.rules.iter())
+        let hirs: Vec<_> = self
+            .prefilter_rules(group)
             .map(|r| {
                 let hir = r.regex.hir().ok()?;
                 Some(prefilter::loosen(hir, r.cut_after_last_match))
             })
             .collect::<Option<_>>()?;
         Prefilter::from_hirs(&hirs)
+    }
+
+    /// The rules whose patterns the prefilter of `group` has, in pattern order: the group's,
+    /// then the common group's when `group` is a language's.
+    pub fn prefilter_rules<'g>(&'g self, group: &'g RuleGroup) -> impl Iterator<Item = &'g Rule> {
+        let common = (group.index != self.common.index).then_some(&self.common);
+        group
+            .rules
+            .iter()
+            .chain(common.into_iter().flat_map(|c| &c.rules))
     }
 
     /// The rule group for a language, if there is one.

@@ -382,6 +382,7 @@ mod tests {
         let mut groups: Vec<&crate::rules::RuleGroup> = rules.langs.values().collect();
         groups.push(&rules.common);
         for group in groups {
+            let in_prefilter: Vec<_> = rules.prefilter_rules(group).collect();
             let mut texts: Vec<String> = group
                 .rules
                 .iter()
@@ -394,12 +395,14 @@ mod tests {
             for entry in std::fs::read_dir(dir).into_iter().flatten() {
                 texts.extend(std::fs::read_to_string(entry.unwrap().path()));
             }
-            let mut hirs = group.hirs().unwrap();
-            let mut cut: Vec<bool> = group.rules.iter().map(|r| r.cut_after_last_match).collect();
-            if group.index != rules.common.index {
-                hirs.extend(rules.common.hirs().unwrap());
-                cut.extend(rules.common.rules.iter().map(|r| r.cut_after_last_match));
-            }
+            let hirs: Vec<_> = in_prefilter
+                .iter()
+                .map(|r| r.regex.hir().unwrap())
+                .collect();
+            let cut: Vec<bool> = in_prefilter
+                .iter()
+                .map(|r| r.cut_after_last_match)
+                .collect();
             let whole = Prefilter::from_hirs(&hirs).unwrap();
             let loose = rules.build_prefilter(group).unwrap();
             let (mut wc, mut lc) = (whole.create_cache(), loose.create_cache());
