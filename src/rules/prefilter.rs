@@ -37,7 +37,7 @@ impl Prefilter {
         Prefilter::from_hirs(&hirs)
     }
 
-    /// Compiles patterns already translated (see [`super::RuleGroup::hirs`]).
+    /// Compiles patterns already translated (see [`super::RuleSet::build_prefilter`]).
     pub fn from_hirs(hirs: &[Hir]) -> Option<Prefilter> {
         let nfa = thompson::Compiler::new()
             .configure(
