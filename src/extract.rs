@@ -789,6 +789,18 @@ mod tests {
     }
 
     #[test]
+    fn countries_are_listed_once_in_first_mention_order() {
+        let rules = crate::rules::load(&crate::rules::RuleFiles::embedded()).unwrap();
+        let text =
+            "La France et l'Allemagne. Paris, Berlin, la France, 120 salariés, l'Italie, Rome.";
+        let facts = extract(&rules, Some("fr"), text, None, false).facts;
+        let mentions = facts.iter().filter(|f| f.fact.kind() == FactKind::Country);
+        assert!(mentions.count() >= 6, "{facts:?}");
+        assert!(facts.iter().any(|f| f.fact.kind() != FactKind::Country));
+        assert_eq!(countries_in_order(&facts), ["FR", "DE", "IT"]);
+    }
+
+    #[test]
     fn char_index_counts_scalar_values() {
         let t = "été 2019";
         let i = CharIndex::new(t, vec![t.find('2').unwrap()]);
