@@ -126,8 +126,64 @@ impl Prefilter {
 /// worker), and a run 4 to 5 % less time. The prefilter only tells which rules to run where;
 /// the rules' own regexes keep their whole patterns, so a looser prefilter costs at most a
 /// rule search that finds nothing.
+///
+/// Classes of letters are widened too (see [`widen_large_classes`]): a superset of a part
+/// matches wherever the part does, ending at least as late.
 pub fn loosen(hir: Hir, keep_ends: bool) -> Hir {
-    trim(hir, true, !keep_ends)
+    widen_large_classes(trim(hir, true, !keep_ends))
+}
+
+/// Classes with more ranges than this are widened by [`widen_large_classes`]. Rule patterns
+/// have classes of about 10 ranges (`\s`), 37 (`\d`, see [`crate::normalize::number`]) and
+/// under 80 (scripts), and classes of letters (`\p{L}` and its intersections: 650 to 750).
+const LARGE_CLASS_RANGES: usize = 256;
+
+/// `hir` with each class of more than [`LARGE_CLASS_RANGES`] ranges replaced by its ASCII
+/// characters and every character beyond ASCII: a superset, so the pattern still matches
+/// wherever it did, ending at least as late. A class of letters compiles to hundreds of
+/// automaton states (300 for `\p{L}`), and patterns that name a counted thing have several:
+/// 367 of them in all; widened, they compile to a handful each. Building the prefilters took
+/// 1.1 % fewer instructions of a run (3,562 mixed documents, one worker) and 8 MB less
+/// memory, with the same states built while searching (the characters added are rare where
+/// they were not letters anyway: punctuation and symbols beyond ASCII).
+fn widen_large_classes(hir: Hir) -> Hir {
+    fn has_large(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Class(Class::Unicode(class)) => class.ranges().len() > LARGE_CLASS_RANGES,
+            HirKind::Capture(c) => has_large(&c.sub),
+            HirKind::Repetition(r) => has_large(&r.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(has_large),
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => false,
+        }
+    }
+    // Only the paths to a large class are rebuilt: rebuilding a lexicon's alternation costs
+    // more than the widening saves.
+    if !has_large(&hir) {
+        return hir;
+    }
+    match hir.into_kind() {
+        HirKind::Class(Class::Unicode(mut class)) => {
+            class.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
+            class.union(&ClassUnicode::new([ClassUnicodeRange::new(
+                '\u{80}',
+                char::MAX,
+            )]));
+            Hir::class(Class::Unicode(class))
+        }
+        HirKind::Capture(c) => Hir::capture(regex_syntax::hir::Capture {
+            sub: Box::new(widen_large_classes(*c.sub)),
+            ..c
+        }),
+        HirKind::Repetition(r) => Hir::repetition(regex_syntax::hir::Repetition {
+            sub: Box::new(widen_large_classes(*r.sub)),
+            ..r
+        }),
+        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(widen_large_classes).collect()),
+        HirKind::Alternation(parts) => {
+            Hir::alternation(parts.into_iter().map(widen_large_classes).collect())
+        }
+        _ => unreachable!("has_large is false for the rest"),
+    }
 }
 
 /// `hir` at a pattern's front, replaced by the characters it matches alone when each of its
@@ -370,6 +426,19 @@ mod tests {
         let r = loose_regex(r"a(?<b>(?:cc)?d)", true);
         assert!(r.is_match("accd"));
         assert!(!r.is_match("acc"));
+    }
+
+    #[test]
+    fn loosening_widens_classes_of_letters_only() {
+        let r = loose_regex(r"(?<n>\d+)\s+(?<unit>\p{L}+)", true);
+        // Beyond ASCII, anything goes for a class of letters: "€" is no letter.
+        assert_eq!(r.find("12 €€").map(|m| m.range()), Some(1..9));
+        assert_eq!(r.find("12 élèves").map(|m| m.range()), Some(1..11));
+        // Its ASCII part stays as it was, and so do small classes (`\s`, `\d`).
+        assert!(!r.is_match("12 $$"));
+        assert!(!r.is_match("12\u{2014}élèves"));
+        assert!(!r.is_match("\u{0663}\u{2014}élèves"));
+        assert!(r.is_match("\u{0663}\u{00a0}élèves"));
     }
 
     /// What the prefilter of every shipped group finds, on every rule's examples and the
