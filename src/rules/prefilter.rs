@@ -7,7 +7,8 @@
 //! no reverse automaton: half the compile time and memory of a set, for the costliest part
 //! of a rule set.
 
-use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
+use regex_automata::hybrid::LazyStateID;
+use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{Input, MatchKind};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
@@ -76,6 +77,15 @@ impl Prefilter {
 
     /// Calls `f` with what [`Prefilter::matches`] returns, one pattern at a time, using
     /// `last_end` as scratch space (so that many paragraphs need one allocation).
+    ///
+    /// The walk is the lazy DFA's overlapping search, written out: the library's reports one
+    /// match per call, and a paragraph has dozens (every letter of a counted noun ends a
+    /// match of each count rule), and takes the general transition for every byte. Here the
+    /// bytes between match states take the fast transition of an untagged state, and each
+    /// match state records all of its patterns at once. A match ends at the byte whose
+    /// transition reached a match state (the DFA sees a match one byte late) or, after the
+    /// last byte, at the end of the text. An empty match inside a character is not one: the
+    /// library skips those, and so does this.
     pub fn for_each_match(
         &self,
         cache: &mut Cache,
@@ -85,28 +95,72 @@ impl Prefilter {
     ) {
         last_end.clear();
         last_end.resize(self.dfa.pattern_len(), None);
-        let input = Input::new(text);
-        let mut state = OverlappingState::start();
-        loop {
-            if self
-                .dfa
-                .try_search_overlapping_fwd(cache, &input, &mut state)
-                .is_err()
-            {
-                // Only a quit byte or a gave-up search fails; neither is configured, but if
-                // one happened every rule would simply run over the whole text.
-                last_end.fill(Some(text.len()));
-                break;
-            }
-            let Some(m) = state.get_match() else { break };
-            let end = &mut last_end[m.pattern().as_usize()];
-            *end = Some(end.map_or(m.offset(), |e| e.max(m.offset())));
+        if self.walk(cache, text, last_end).is_err() {
+            // Only a quit byte or a gave-up search fails; neither is configured, but if one
+            // happened every rule would simply run over the whole text.
+            last_end.fill(Some(text.len()));
         }
         for (p, end) in last_end.iter().enumerate() {
             if let Some(end) = end {
                 f(p, *end);
             }
         }
+    }
+
+    /// Records in `last_end` the offset of the last match of each pattern in `text`.
+    fn walk(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        last_end: &mut [Option<usize>],
+    ) -> Result<(), Failed> {
+        let dfa = &self.dfa;
+        let bytes = text.as_bytes();
+        let mut record = |cache: &Cache, sid: LazyStateID, at: usize| {
+            if text.is_char_boundary(at) {
+                for i in 0..dfa.match_len(cache, sid) {
+                    last_end[dfa.match_pattern(cache, sid, i).as_usize()] = Some(at);
+                }
+            }
+        };
+        let mut sid = dfa.start_state_forward(cache, &Input::new(text))?;
+        for (at, &byte) in bytes.iter().enumerate() {
+            if !sid.is_tagged() {
+                let next = dfa.next_state_untagged(cache, sid, byte);
+                if !next.is_tagged() {
+                    sid = next;
+                    continue;
+                }
+            }
+            sid = dfa.next_state(cache, sid, byte)?;
+            if sid.is_match() {
+                record(cache, sid, at);
+            } else if sid.is_dead() {
+                return Ok(());
+            } else if sid.is_quit() {
+                return Err(Failed);
+            }
+        }
+        sid = dfa.next_eoi_state(cache, sid)?;
+        if sid.is_match() {
+            record(cache, sid, bytes.len());
+        }
+        Ok(())
+    }
+}
+
+/// A prefilter walk that could not finish (see [`Prefilter::for_each_match`]).
+struct Failed;
+
+impl From<regex_automata::MatchError> for Failed {
+    fn from(_: regex_automata::MatchError) -> Failed {
+        Failed
+    }
+}
+
+impl From<regex_automata::hybrid::CacheError> for Failed {
+    fn from(_: regex_automata::hybrid::CacheError) -> Failed {
+        Failed
     }
 }
 
