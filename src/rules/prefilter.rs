@@ -413,6 +413,76 @@ mod tests {
         assert_eq!(p.matches(&mut cache, "xyz"), vec![(2, 3)]);
     }
 
+    /// What the library's overlapping search finds: the reference for [`Prefilter::walk`].
+    fn by_overlapping_search(p: &Prefilter, cache: &mut Cache, text: &str) -> Vec<(usize, usize)> {
+        let mut last_end = vec![None; p.dfa.pattern_len()];
+        let input = Input::new(text);
+        let mut state = regex_automata::hybrid::dfa::OverlappingState::start();
+        loop {
+            p.dfa
+                .try_search_overlapping_fwd(cache, &input, &mut state)
+                .unwrap();
+            let Some(m) = state.get_match() else { break };
+            last_end[m.pattern().as_usize()] = Some(m.offset());
+        }
+        let found = last_end.into_iter().enumerate();
+        found.filter_map(|(p, end)| Some((p, end?))).collect()
+    }
+
+    #[test]
+    fn the_walk_finds_what_the_overlapping_search_finds() {
+        // Assertions at either end, empty matches (skipped inside a character), matches at
+        // the very end, and a pattern that matches nowhere.
+        let p = Prefilter::new([
+            r"(?-u:\b)mai(?-u:\b)",
+            r"^\d+",
+            r"\d+$",
+            r"x*",
+            r"(?i)été\s+\d{4}",
+            r"\p{L}+s",
+            r"zzz",
+        ])
+        .unwrap();
+        let mut cache = p.create_cache();
+        let mut reference = p.create_cache();
+        for text in [
+            "",
+            "mai",
+            "12 mai 2019, été 2020 puis étés",
+            "2019 — été  1999 x",
+            "日本語 x 2020",
+            "xxémai 7",
+        ] {
+            assert_eq!(
+                p.matches(&mut cache, text),
+                by_overlapping_search(&p, &mut reference, text),
+                "{text:?}"
+            );
+        }
+        // And on shipped prefilters, over the fixture articles' paragraphs.
+        let rules = crate::rules::load(&crate::rules::RuleFiles::embedded()).unwrap();
+        for lang in ["en", "fr", "ru", "zh", "ar", "hi"] {
+            let group = rules.lang(lang).unwrap();
+            let p = rules.build_prefilter(group).unwrap();
+            let (mut cache, mut reference) = (p.create_cache(), p.create_cache());
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(lang);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                // Some fixtures are in legacy encodings: any text will do.
+                let text = String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap())
+                    .into_owned();
+                for paragraph in text.split("\n\n") {
+                    assert_eq!(
+                        p.matches(&mut cache, paragraph),
+                        by_overlapping_search(&p, &mut reference, paragraph),
+                        "{lang}: {paragraph:?}"
+                    );
+                }
+            }
+        }
+    }
+
     fn loose_regex(pattern: &str, keep_ends: bool) -> regex_automata::meta::Regex {
         let hir = super::super::splice::translate(pattern, false).unwrap();
         regex_automata::meta::Regex::builder()
