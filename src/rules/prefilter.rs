@@ -181,7 +181,7 @@ impl From<regex_automata::hybrid::CacheError> for Failed {
 /// the rules' own regexes keep their whole patterns, so a looser prefilter costs at most a
 /// rule search that finds nothing.
 ///
-/// Classes of letters are widened too (see [`widen_large_classes`]): a superset of a part
+/// Classes of letters are widened too (to every character beyond ASCII): a superset of a part
 /// matches wherever the part does, ending at least as late.
 pub fn loosen(hir: Hir, keep_ends: bool) -> Hir {
     widen_large_classes(trim(hir, true, !keep_ends))
