@@ -130,9 +130,8 @@ impl RuleSet {
     /// `group`: its rules' patterns (loosened, see [`prefilter::loosen`]), followed by the
     /// common group's when `group` is a language's, in one automaton. Which of those rules can
     /// match in a paragraph is found in one pass, so each rule's own regex runs only where it
-    /// may match; a language's
-    /// documents get one pass, not one per group (the common rules alone cost a third of
-    /// the pass of a language's; merged, they add little). Built the first time the group is
+    /// may match; a language's documents get one pass, not one per group (the common rules
+    /// alone cost a third of the pass of a language's; merged, they add little). Built the first time the group is
     /// used (it is the costliest part of a rule set to compile, and a run may not see every
     /// language); `None` if it is too large, and then every rule runs.
     pub fn prefilter<'g>(&self, group: &'g RuleGroup) -> Option<&'g Prefilter> {

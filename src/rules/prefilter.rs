@@ -413,6 +413,20 @@ mod tests {
         assert_eq!(p.matches(&mut cache, "xyz"), vec![(2, 3)]);
     }
 
+    /// The fixture articles of a rule group's folder (none for `common`), read as UTF-8
+    /// (some are in legacy encodings on purpose: any text will do here).
+    fn fixture_texts(group: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(group);
+        let files = std::fs::read_dir(dir).into_iter().flatten();
+        files
+            .map(|entry| {
+                String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap()).into_owned()
+            })
+            .collect()
+    }
+
     /// What the library's overlapping search finds: the reference for [`Prefilter::walk`].
     fn by_overlapping_search(p: &Prefilter, cache: &mut Cache, text: &str) -> Vec<(usize, usize)> {
         let mut last_end = vec![None; p.dfa.pattern_len()];
@@ -465,13 +479,7 @@ mod tests {
             let group = rules.lang(lang).unwrap();
             let p = rules.build_prefilter(group).unwrap();
             let (mut cache, mut reference) = (p.create_cache(), p.create_cache());
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
-                .join(lang);
-            for entry in std::fs::read_dir(dir).unwrap() {
-                // Some fixtures are in legacy encodings: any text will do.
-                let text = String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap())
-                    .into_owned();
+            for text in fixture_texts(lang) {
                 for paragraph in text.split("\n\n") {
                     assert_eq!(
                         p.matches(&mut cache, paragraph),
@@ -582,12 +590,7 @@ mod tests {
                 .chain(&rules.common.rules)
                 .flat_map(|r| r.examples.iter().map(|e| e.text.clone()))
                 .collect();
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
-                .join(&group.name);
-            for entry in std::fs::read_dir(dir).into_iter().flatten() {
-                texts.extend(std::fs::read_to_string(entry.unwrap().path()));
-            }
+            texts.extend(fixture_texts(&group.name));
             let hirs: Vec<_> = in_prefilter
                 .iter()
                 .map(|r| r.regex.hir().unwrap())
