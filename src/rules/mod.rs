@@ -206,7 +206,10 @@ impl RuleSet {
                 .filter(|code| !self.countries.is_prepared(code))
                 .map(Job::Countries),
         );
-        jobs.par_iter().for_each(|job| match job {
+        // One job per split: rayon otherwise hands each thread a run of jobs that no other
+        // thread can take from, and one core idled while the other built the last prefilters
+        // (2 threads, 20 languages: 294 → 224 ms).
+        jobs.par_iter().with_max_len(1).for_each(|job| match job {
             Job::Prefilter(g) => {
                 self.prefilter(g);
             }
