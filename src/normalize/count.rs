@@ -1,22 +1,18 @@
 //! Counts: a number, range or approximate word, and the counted noun.
 //!
 //! The noun must not be a stop word (lexicon `unit_stop`, month names, magnitude words,
-//! currency and coin words): "2015 des", "2 min", "3 millions" are not counts. Approximate
+//! currency and coin words: [`crate::rules::lexicon::NOT_COUNTED`]): "2015 des", "2 min",
+//! "3 millions" are not counts. Approximate
 //! words come from the `[approx]` table: `"~20"` means about 20, `">=24"` at least 24.
 
 use super::{Context, Groups, Reject, apply_magnitude, parse_number, qualifier};
 use crate::fact::{CountFact, Qualifier};
 use crate::normalize::number::Decimal;
 
-const STOP_TABLES: [&str; 5] = ["unit_stop", "month", "magnitude", "currency", "coin"];
-
 /// Normalizes a count match.
 pub fn normalize(groups: &Groups<'_>, cx: &Context<'_>) -> Result<CountFact, Reject> {
     let unit = groups.get("unit").ok_or("no unit")?;
-    if let Some(table) = STOP_TABLES
-        .iter()
-        .find(|t| cx.lexicon.get(t, unit).is_some())
-    {
+    if let Some(table) = cx.lexicon.not_counted(unit) {
         return Err(format!(
             "unit {unit:?} is in the lexicon's [{table}] table, not a counted noun"
         ));

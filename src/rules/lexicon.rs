@@ -263,10 +263,17 @@ fn word_pattern(word: &str) -> String {
     out
 }
 
+/// The tables whose words are not counted nouns (`2015 des`, `2 min`, `3 millions`,
+/// `5 euros` are not counts), in the order [`Lexicon::not_counted`] names them.
+pub const NOT_COUNTED: [&str; 5] = ["unit_stop", "month", "magnitude", "currency", "coin"];
+
 /// A set of named tables.
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
     tables: BTreeMap<String, Table>,
+    /// Every word of the [`NOT_COUNTED`] tables, gathered on first use: most counted nouns
+    /// are in none of them, which one lookup here tells.
+    not_counted: OnceLock<Table>,
 }
 
 impl Lexicon {
@@ -280,6 +287,23 @@ impl Lexicon {
         self.tables.get(table)?.get(text)
     }
 
+    /// The first of the [`NOT_COUNTED`] tables that has the word, if one has.
+    pub fn not_counted(&self, text: &str) -> Option<&'static str> {
+        let any = self.not_counted.get_or_init(|| {
+            let mut any = Table::default();
+            for table in NOT_COUNTED.iter().filter_map(|name| self.tables.get(*name)) {
+                for (word, _) in &table.entries {
+                    any.insert(word, LexValue::Unit);
+                }
+            }
+            any
+        });
+        any.get(text)?;
+        NOT_COUNTED
+            .into_iter()
+            .find(|name| self.get(name, text).is_some())
+    }
+
     /// Table names.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.tables.keys().map(String::as_str)
@@ -287,6 +311,7 @@ impl Lexicon {
 
     /// Adds every entry of `other`, its words replacing equal words here.
     pub fn extend(&mut self, other: &Lexicon) {
+        self.not_counted = OnceLock::new();
         for (name, table) in &other.tables {
             let mine = self.tables.entry(name.clone()).or_default();
             for (w, v) in &table.entries {
@@ -505,5 +530,36 @@ mod tests {
         a.extend(&lex("[m]\nmai = 6\njuin = 6\n"));
         assert_eq!(a.get("m", "mai"), Some(&LexValue::Int(6)));
         assert_eq!(a.get("m", "juin"), Some(&LexValue::Int(6)));
+    }
+
+    /// `not_counted` answers what looking the word up in each table in turn answers: the
+    /// same first table, the same case rules, and words a lexicon gains later too.
+    #[test]
+    fn not_counted_names_the_first_table_that_has_the_word() {
+        let mut l = lex(
+            "[unit_stop]\ndes = 1\n[month]\nmai = 5\nMAR = 3\n[currency]\neuros = \"EUR\"\n\
+             mai = \"X\"\n[coin]\ncents = 1\n[noun]\npersonnes = 1\n",
+        );
+        let by_tables =
+            |l: &Lexicon, w: &str| NOT_COUNTED.into_iter().find(|t| l.get(t, w).is_some());
+        let words = [
+            "des",
+            "mai",
+            "MAI",
+            "MAR",
+            "mar",
+            "Euros",
+            "cents",
+            "personnes",
+            "x",
+        ];
+        for w in words {
+            assert_eq!(l.not_counted(w), by_tables(&l, w), "{w:?}");
+        }
+        assert_eq!(l.not_counted("MAI"), Some("month"));
+        assert_eq!(l.not_counted("mar"), None);
+        assert_eq!(l.not_counted("personnes"), None);
+        l.extend(&lex("[magnitude]\nmillions = 6\n"));
+        assert_eq!(l.not_counted("Millions"), Some("magnitude"));
     }
 }
