@@ -321,47 +321,43 @@ pub fn parse_digits(s: &str, format: NumberFormat) -> Option<Decimal> {
         Some(_) => return None,
         None => (false, s),
     };
-    let mut digits = String::with_capacity(s.len());
-    let mut seps: Vec<(usize, char)> = Vec::new();
+    // One pass, no copies: the digits accumulate into the mantissa, and of the separators
+    // only what decides the decimal one is kept (how many of each kind, and the last).
+    let mut mantissa: u128 = 0;
+    let mut digits = 0usize;
+    let mut count = [0usize; 2]; // '.' (and the Arabic decimal separator), ','
+    let mut last: Option<(usize, usize)> = None; // (digits before it, kind)
     for c in s.chars() {
         if let Some(d) = digit_value(c) {
-            digits.push(char::from_digit(d, 10)?);
+            mantissa = mantissa.checked_mul(10)?.checked_add(u128::from(d))?;
+            digits += 1;
         } else if is_group_space(c) {
         } else if c == '.' || c == ',' || c == '\u{66b}' {
-            let c = if c == '\u{66b}' { '.' } else { c };
-            seps.push((digits.len(), c));
+            let kind = usize::from(c == ',');
+            count[kind] += 1;
+            last = Some((digits, kind));
         } else {
             return None;
         }
     }
-    if digits.is_empty() {
+    if digits == 0 {
         return None;
     }
-    let decimal_pos = match seps.as_slice() {
-        [] => None,
-        [.., (pos, last)] => {
-            let kinds_differ = seps.iter().any(|(_, c)| c != last);
-            let count_last = seps.iter().filter(|(_, c)| c == last).count();
-            if kinds_differ {
-                Some(*pos)
-            } else if count_last > 1 {
-                None
-            } else if *last == format.decimal || digits.len() - pos != 3 {
-                Some(*pos)
-            } else {
-                None
-            }
+    let decimal_pos = last.and_then(|(pos, kind)| {
+        let kinds_differ = count[1 - kind] > 0;
+        let last_char = if kind == 1 { ',' } else { '.' };
+        if kinds_differ {
+            Some(pos)
+        } else if count[kind] > 1 {
+            None
+        } else if last_char == format.decimal || digits - pos != 3 {
+            Some(pos)
+        } else {
+            None
         }
-    };
-    let (int, frac) = match decimal_pos {
-        Some(pos) => digits.split_at(pos),
-        None => (digits.as_str(), ""),
-    };
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let joined = format!("{int}.{frac}");
-    let value = Decimal::parse_plain(joined.trim_end_matches('.'))?;
+    });
+    let scale = u32::try_from(decimal_pos.map_or(0, |pos| digits - pos)).ok()?;
+    let value = Decimal::signed(false, mantissa, scale);
     Some(if negative { value.negated() } else { value })
 }
 
@@ -516,6 +512,88 @@ mod tests {
 
     const FR: NumberFormat = NumberFormat { decimal: ',' };
     const EN: NumberFormat = NumberFormat { decimal: '.' };
+
+    /// `parse_digits` as first written: the digits copied into a string, every separator
+    /// kept, and the result read back from `int.frac`.
+    fn parsed_the_old_way(s: &str, format: NumberFormat) -> Option<Decimal> {
+        let s = s.trim();
+        let (negative, s) = match s.strip_prefix(['-', '\u{2212}']) {
+            Some(rest) if rest.starts_with(|c| digit_value(c).is_some()) => (true, rest),
+            Some(_) => return None,
+            None => (false, s),
+        };
+        let mut digits = String::new();
+        let mut seps: Vec<(usize, char)> = Vec::new();
+        for c in s.chars() {
+            if let Some(d) = digit_value(c) {
+                digits.push(char::from_digit(d, 10)?);
+            } else if is_group_space(c) {
+            } else if c == '.' || c == ',' || c == '\u{66b}' {
+                seps.push((digits.len(), if c == '\u{66b}' { '.' } else { c }));
+            } else {
+                return None;
+            }
+        }
+        if digits.is_empty() {
+            return None;
+        }
+        let decimal_pos = match seps.as_slice() {
+            [] => None,
+            [.., (pos, last)] => {
+                if seps.iter().any(|(_, c)| c != last) {
+                    Some(*pos)
+                } else if seps.iter().filter(|(_, c)| c == last).count() > 1 {
+                    None
+                } else if *last == format.decimal || digits.len() - pos != 3 {
+                    Some(*pos)
+                } else {
+                    None
+                }
+            }
+        };
+        let (int, frac) = match decimal_pos {
+            Some(pos) => digits.split_at(pos),
+            None => (digits.as_str(), ""),
+        };
+        let value = Decimal::parse_plain(format!("{int}.{frac}").trim_end_matches('.'))?;
+        Some(if negative { value.negated() } else { value })
+    }
+
+    /// Every string of up to five characters from digits (Latin and Arabic-Indic),
+    /// separators, a space, signs and a letter, and numbers too large for the mantissa,
+    /// read in both number formats.
+    #[test]
+    fn parse_digits_reads_what_it_read_when_it_copied_the_digits() {
+        let alphabet = [
+            '1', '0', '\u{662}', ',', '.', '\u{66b}', ' ', '-', '\u{2212}', 'a',
+        ];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        let nines = "9".repeat(39);
+        texts.extend([
+            nines.clone(),
+            format!("{nines}9"),
+            format!("{nines},5"),
+            format!("1.{nines}"),
+            format!("1 234 567,{nines}"),
+        ]);
+        for text in &texts {
+            for format in [FR, EN] {
+                assert_eq!(
+                    parse_digits(text, format),
+                    parsed_the_old_way(text, format),
+                    "{text:?} {format:?}"
+                );
+            }
+        }
+    }
 
     fn p(s: &str, f: NumberFormat) -> String {
         parse_digits(s, f)
