@@ -94,11 +94,42 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 fn fmt_day(d: Ymd) -> String {
-    format!("{:04}-{:02}-{:02}", d.y, d.m, d.d)
+    let mut out = fmt_month(d.y, d.m);
+    push_two_digits(&mut out, d.d);
+    out
 }
 
 fn fmt_month(y: i32, m: u32) -> String {
-    format!("{y:04}-{m:02}")
+    let mut out = fmt_year(y);
+    push_two_digits(&mut out, m);
+    out
+}
+
+/// `format!("{y:04}")`, written directly for the years of news (most dates are written,
+/// and the formatting machinery cost more than the rest of rendering them).
+fn fmt_year(y: impl Into<i64>) -> String {
+    let y: i64 = y.into();
+    match u16::try_from(y) {
+        Ok(y @ 0..=9999) => {
+            let mut out = String::with_capacity(10);
+            for div in [1000, 100, 10, 1] {
+                out.push(char::from(b'0' + (y / div % 10) as u8));
+            }
+            out
+        }
+        _ => format!("{y:04}"),
+    }
+}
+
+/// `-` and `format!("{n:02}")` for a month or a day.
+fn push_two_digits(out: &mut String, n: u32) {
+    out.push('-');
+    if n < 100 {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    } else {
+        out.push_str(&n.to_string());
+    }
 }
 
 /// Normalizes a date match.
@@ -196,7 +227,7 @@ fn shifted(anchor: Ymd, unit: Unit, n: i64, cx: &Context<'_>) -> DateFact {
         }
         Unit::Year => {
             let y = i64::from(anchor.y) + n;
-            relative(Some(format!("{y:04}")), None, Precision::Year, cx)
+            relative(Some(fmt_year(y)), None, Precision::Year, cx)
         }
     }
 }
@@ -472,8 +503,8 @@ fn decade_of(text: &str, cx: &Context<'_>) -> Result<DateFact, Reject> {
         return Err(format!("decade {y} does not end in 0"));
     }
     Ok(DateFact {
-        start: Some(format!("{y:04}")),
-        end: Some(format!("{:04}", y + 9)),
+        start: Some(fmt_year(y)),
+        end: Some(fmt_year(y + 9)),
         precision: Precision::Year,
         relative: false,
         anchor: None,
@@ -488,7 +519,7 @@ struct Parts {
 }
 
 fn parts(groups: &Groups<'_>, cx: &Context<'_>, prefix: &str) -> Result<Parts, Reject> {
-    let g = |name: &str| groups.get(&format!("{prefix}{name}"));
+    let g = |name: &str| groups.get_prefixed(prefix, name);
     let y = g("year").map(|t| year_of(t, cx)).transpose()?;
     let m = match g("month") {
         None => None,
@@ -520,7 +551,7 @@ fn render(p: Parts) -> Result<String, Reject> {
             Ok(fmt_day(Ymd { y, m, d }))
         }
         (Some(m), None) => Ok(fmt_month(y, m)),
-        (None, None) => Ok(format!("{y:04}")),
+        (None, None) => Ok(fmt_year(y)),
         (None, Some(_)) => Err("a day without a month".into()),
     }
 }
@@ -653,6 +684,20 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_render_as_format_renders_them() {
+        for y in [-12, 0, 7, 99, 999, 1999, 2026, 9999, 10000, 123_456] {
+            assert_eq!(fmt_year(y), format!("{y:04}"));
+            for m in [1, 9, 10, 12] {
+                assert_eq!(fmt_month(y, m), format!("{y:04}-{m:02}"));
+                for d in [1, 9, 10, 31, 100] {
+                    let ymd = Ymd { y, m, d };
+                    assert_eq!(fmt_day(ymd), format!("{y:04}-{m:02}-{d:02}"));
+                }
+            }
+        }
+    }
     use crate::rules::Lexicon;
 
     fn lexicon() -> Lexicon {

@@ -44,6 +44,14 @@ impl<'a> Groups<'a> {
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.items.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
+
+    /// The text of the group named `prefix` then `name` (`end_` `year`: `end_year`).
+    pub fn get_prefixed(&self, prefix: &str, name: &str) -> Option<&'a str> {
+        self.items
+            .iter()
+            .find(|(n, _)| n.strip_prefix(prefix) == Some(name))
+            .map(|(_, v)| *v)
+    }
 }
 
 /// Why a candidate was dropped.
