@@ -373,8 +373,12 @@ fn scan_rule_in<'r>(
                     rule_id: &rule.id,
                     reason: "does not start at a word boundary".into(),
                 });
+                pos = next_char(text, ws);
+            } else {
+                // No match starting further inside this word starts at a boundary either
+                // (`explain` reports each of them, so it goes one character on).
+                pos = word_end(text, ws);
             }
-            pos = next_char(text, ws);
             limit = end;
             continue;
         }
@@ -442,6 +446,14 @@ fn end_ok(text: &str, end: usize) -> bool {
         (Some(a), Some(b)) => !(is_word(a) && is_word(b)),
         _ => true,
     }
+}
+
+/// The end of the word run that starts at byte `pos`.
+fn word_end(text: &str, pos: usize) -> usize {
+    text[pos..]
+        .char_indices()
+        .find(|&(_, c)| !is_word(c))
+        .map_or(text.len(), |(i, _)| pos + i)
 }
 
 /// The start of the word run that contains byte `pos` (a match ending mid-word).
@@ -775,6 +787,42 @@ mod tests {
         assert!(at_boundaries(t, s, s + 4));
         let t = "미국의 경제";
         assert!(at_boundaries(t, 0, "미국".len()));
+    }
+
+    /// Without `explain`, a match that starts inside a word skips the rest of that word;
+    /// the records are those `explain` finds going one character on.
+    #[test]
+    fn matches_starting_inside_words_are_skipped_word_by_word() {
+        let rules = crate::rules::load(&crate::rules::RuleFiles::embedded()).unwrap();
+        let text = "Vol A380 salariés, x120 salariés puis 120 salariés. Réf2019 le 14 mai 2019,\n\
+                    abc3 millions d'euros et 3 millions d'euros; COVID19 15 mai.";
+        let quick = extract(&rules, Some("fr"), text, None, false);
+        let explained = extract(&rules, Some("fr"), text, None, true);
+        let facts = |e: &Extraction| {
+            e.facts
+                .iter()
+                .map(|f| (f.start, f.end, f.rule_id.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(facts(&quick), facts(&explained));
+        let texts: Vec<&str> = quick.facts.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "120 salariés",
+                "14 mai 2019",
+                "3 millions d'euros",
+                "15 mai."
+            ]
+        );
+        assert!(
+            explained
+                .rejected
+                .iter()
+                .any(|r| r.reason == "does not start at a word boundary"),
+            "{:?}",
+            explained.rejected
+        );
     }
 
     #[test]
