@@ -19,7 +19,9 @@
 //! bytes share an entry; entries hold no doc id or source. An entry has the decode stage's result
 //! (the encoding and how it was decided), the text stage's (media type, main text, title,
 //! publication date, `lang` attribute) and the language the content says (attribute or detection;
-//! `--lang` is applied on top), and the records last extracted from that text. The full decoded
+//! `--lang` is applied on top; a run with `--lang` detects none and stores the given language as
+//! such, which a run without `--lang` takes for "not detected yet"), and the records last
+//! extracted from that text. The full decoded
 //! text of an HTML page is not kept: only the text stage reads it, its result is kept, and decoding
 //! again from the bytes (which a run reads anyway to hash them) is the cheap part of the work. For
 //! the same reason a plain-text entry keeps no text at all, only the language decided for it

@@ -32,7 +32,9 @@ use rayon::prelude::*;
 
 use crate::cache::{CachedStages, Key, Records, StageCache, TextStages};
 use crate::diff::{self, ChangeKind, RecordChange};
-use crate::document::{Document, Input, MediaType, Provenance, Source, UrlInput, doc_id};
+use crate::document::{
+    Document, Input, LangSource, MediaType, Provenance, Source, UrlInput, doc_id,
+};
 use crate::error::{Failure, Stage};
 use crate::fact::FactKind;
 use crate::ingest::fetch::cache::FetchCache;
@@ -346,7 +348,8 @@ enum Outcome {
 }
 
 /// The decode, text and language stages on a document's bytes.
-/// `lang`, when given, is the language decided earlier for these bytes (the cache's).
+/// `lang`, when given, is the language decided earlier for these bytes (the cache's), or
+/// the one given with `--lang` (then none is detected).
 fn text_stages(
     input: &Input,
     bytes: Vec<u8>,
@@ -420,15 +423,25 @@ fn prepare(cx: &Context<'_>, input: Input) -> Result<Phase1, Failure> {
     let key = Key::new(&hash, html, None);
     let cached = cx.cache.and_then(|c| c.get(&key));
     let mut entry = cached.unwrap_or_default();
-    let (route, stages) = match entry.text.take() {
+    // With `--lang`, the content's own language is not detected (the costliest stage before
+    // extraction, for nothing): the stages, and the cache, keep the given one, which a run
+    // without `--lang` takes for "not detected" and detects.
+    let given = lang::given(cx.given_lang);
+    let (route, mut stages) = match entry.text.take() {
         Some(CachedStages::Whole(stages)) => (Route::CachedText, stages),
         Some(CachedStages::Lang(lang)) => (
             Route::CachedText,
             text_stages(&input, bytes, html, Some(lang))?,
         ),
-        None => (Route::Processed, text_stages(&input, bytes, html, None)?),
+        None => (
+            Route::Processed,
+            text_stages(&input, bytes, html, given.clone())?,
+        ),
     };
-    let lang = lang::given(cx.given_lang).unwrap_or_else(|| stages.lang.clone());
+    if given.is_none() && stages.lang.source == LangSource::Given {
+        stages.lang = lang::from_content(stages.main.lang_attr.as_deref(), &stages.main.text);
+    }
+    let lang = given.unwrap_or_else(|| stages.lang.clone());
     Ok(Phase1::Prepared(Box::new(Prepared {
         input,
         id,

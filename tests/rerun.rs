@@ -544,3 +544,46 @@ fn killed_runs_leave_old_or_new_output_and_resume() {
     // Not an assertion on timing, which is not tested: a note for whoever reads the log.
     eprintln!("kill test states after recovery: {states:?}");
 }
+
+/// A run with `--lang` detects no language: its cache stores the given one as such, and a
+/// run without `--lang` on that cache detects each document's language (plain text and HTML
+/// pages, with and without a `lang` attribute), so that its tables are those of a run that
+/// had no cache. The `--lang` run's tables are those of one without a cache too.
+#[test]
+fn a_cache_filled_by_a_run_with_lang_serves_a_run_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixtures = repo().join("fixtures");
+    let fixtures = fixtures.to_str().unwrap();
+    let cache = tmp.path().join("cache");
+    let out = |name: &str| tmp.path().join(name).to_str().unwrap().to_owned();
+    let cached = |o: &str, extra: &[&str]| {
+        let mut args = vec!["run", fixtures, "-o", o, "--cache", cache.to_str().unwrap()];
+        args.extend(extra);
+        run(&args);
+    };
+    let uncached = |o: &str, extra: &[&str]| {
+        let mut args = vec!["run", fixtures, "-o", o, "--no-cache"];
+        args.extend(extra);
+        run(&args);
+    };
+    let (given, given_fresh) = (out("given"), out("given-fresh"));
+    cached(&given, &["--lang", "fr"]);
+    uncached(&given_fresh, &["--lang", "fr"]);
+    assert_eq!(tables(Path::new(&given)), tables(Path::new(&given_fresh)));
+
+    let (detected, detected_fresh) = (out("detected"), out("detected-fresh"));
+    cached(&detected, &[]);
+    uncached(&detected_fresh, &[]);
+    let documents = |o: &str| std::fs::read_to_string(Path::new(o).join("documents.csv")).unwrap();
+    assert!(documents(&detected).contains(",detected,"));
+    assert_eq!(documents(&detected), documents(&detected_fresh));
+    assert_eq!(
+        tables(Path::new(&detected)),
+        tables(Path::new(&detected_fresh))
+    );
+    let [_, _, cached_text, processed] = paths(Path::new(&detected));
+    assert!(
+        cached_text > 0 && processed == 0,
+        "{cached_text} {processed}"
+    );
+}
