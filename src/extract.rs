@@ -55,7 +55,26 @@ pub fn rule_set_name<'a>(rules: &'a RuleSet, lang: Option<&str>) -> &'a str {
 /// Word characters for boundary checks: letters, digits and combining marks of scripts
 /// written with spaces (a Devanagari vowel sign or an Arabic haraka is inside a word).
 fn is_word(c: char) -> bool {
-    (c.is_alphanumeric() || is_mark(c)) && !is_unspaced(c)
+    match c {
+        '0'..='9' | 'a'..='z' | 'A'..='Z' => true,
+        '\0'..='\x7f' => false,
+        // Blocks of letters only, of the alphabets most articles are written in: no search
+        // of the Unicode tables for them (the test below checks every character).
+        '\u{c0}'..='\u{d6}'
+        | '\u{d8}'..='\u{f6}'
+        | '\u{f8}'..='\u{2af}'
+        | '\u{400}'..='\u{481}'
+        | '\u{48a}'..='\u{52f}'
+        | '\u{620}'..='\u{64a}'
+        | '\u{905}'..='\u{939}'
+        | '\u{1e00}'..='\u{1eff}' => true,
+        _ => is_word_by_tables(c),
+    }
+}
+
+/// [`is_word`] from the Unicode tables.
+fn is_word_by_tables(c: char) -> bool {
+    !is_unspaced(c) && (c.is_alphanumeric() || is_mark(c))
 }
 
 /// Combining marks (and the Persian zero-width non-joiner) that occur inside words.
@@ -823,6 +842,18 @@ mod tests {
             "{:?}",
             explained.rejected
         );
+    }
+
+    #[test]
+    fn word_characters_are_those_of_the_unicode_tables() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(
+                is_word(c),
+                (c.is_alphanumeric() || is_mark(c)) && !is_unspaced(c),
+                "{c:?} U+{:04X}",
+                u32::from(c)
+            );
+        }
     }
 
     #[test]
