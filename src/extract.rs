@@ -56,11 +56,13 @@ pub fn rule_set_name<'a>(rules: &'a RuleSet, lang: Option<&str>) -> &'a str {
 /// written with spaces (a Devanagari vowel sign or an Arabic haraka is inside a word).
 fn is_word(c: char) -> bool {
     match c {
-        '0'..='9' | 'a'..='z' | 'A'..='Z' => true,
-        '\0'..='\x7f' => false,
-        // Blocks of letters only, of the alphabets most articles are written in: no search
-        // of the Unicode tables for them (the test below checks every character).
-        '\u{c0}'..='\u{d6}'
+        // ASCII letters and digits, and blocks of letters only of the alphabets most
+        // articles are written in: no search of the Unicode tables for them (the test below
+        // checks every character).
+        '0'..='9'
+        | 'a'..='z'
+        | 'A'..='Z'
+        | '\u{c0}'..='\u{d6}'
         | '\u{d8}'..='\u{f6}'
         | '\u{f8}'..='\u{2af}'
         | '\u{400}'..='\u{481}'
@@ -68,6 +70,7 @@ fn is_word(c: char) -> bool {
         | '\u{620}'..='\u{64a}'
         | '\u{905}'..='\u{939}'
         | '\u{1e00}'..='\u{1eff}' => true,
+        '\0'..='\x7f' => false,
         _ => is_word_by_tables(c),
     }
 }
