@@ -21,12 +21,12 @@
 //! publication date, `lang` attribute) and the language the content says (attribute or detection;
 //! `--lang` is applied on top; a run with `--lang` detects none and stores the given language as
 //! such, which a run without `--lang` takes for "not detected yet"), and the records last
-//! extracted from that text. The full decoded
-//! text of an HTML page is not kept: only the text stage reads it, its result is kept, and decoding
-//! again from the bytes (which a run reads anyway to hash them) is the cheap part of the work. For
-//! the same reason a plain-text entry keeps no text at all, only the language decided for it
-//! ([`CachedStages::Lang`]): its main text is its decoded bytes with line ends and blank lines
-//! cleaned, quicker to make again than to store and read back.
+//! extracted from that text. The full decoded text of an HTML page is not kept: only the text
+//! stage reads it, its result is kept, and decoding again from the bytes (which a run reads
+//! anyway to hash them) is the cheap part of the work. For the same reason a plain-text entry
+//! keeps no text at all, only the language decided for it ([`CachedStages::Lang`]): its main
+//! text is its decoded bytes with line ends and blank lines cleaned, quicker to make again than
+//! to store and read back.
 //!
 //! **Packs.** A run appends the entries it stores to a pack of its own, created at its first
 //! write and numbered after the packs already there. Each entry is one frame:

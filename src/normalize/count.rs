@@ -2,8 +2,8 @@
 //!
 //! The noun must not be a stop word (lexicon `unit_stop`, month names, magnitude words,
 //! currency and coin words: [`crate::rules::lexicon::NOT_COUNTED`]): "2015 des", "2 min",
-//! "3 millions" are not counts. Approximate
-//! words come from the `[approx]` table: `"~20"` means about 20, `">=24"` at least 24.
+//! "3 millions" are not counts. Approximate words come from the `[approx]` table: `"~20"`
+//! means about 20, `">=24"` at least 24.
 
 use super::{Context, Groups, Reject, apply_magnitude, parse_number, qualifier};
 use crate::fact::{CountFact, Qualifier};

@@ -685,6 +685,8 @@ fn absolute(groups: &Groups<'_>, cx: &Context<'_>) -> Result<DateFact, Reject> {
 mod tests {
     use super::*;
 
+    use crate::rules::Lexicon;
+
     #[test]
     fn dates_render_as_format_renders_them() {
         for y in [-12, 0, 7, 99, 999, 1999, 2026, 9999, 10000, 123_456] {
@@ -698,7 +700,6 @@ mod tests {
             }
         }
     }
-    use crate::rules::Lexicon;
 
     fn lexicon() -> Lexicon {
         let src = r#"
